@@ -1,0 +1,375 @@
+"""motorx._txcore: the compiled session core.
+
+This module decides; it never performs I/O and never awaits.  The ``async``
+code in :mod:`motorx.session` asks it what is legal and what to do next, performs
+that action against PyMongo's ``AsyncClientSession`` and reports back.
+
+Two objects live here:
+
+* :class:`SessionCore` holds one client session's lifecycle and transaction
+  state machine (including a *pending* start: Motor's ``start_transaction`` is
+  a plain method, so the PyMongo-side start happens at the next await point).
+  Every illegal transition raises the same ``InvalidOperation`` PyMongo raises,
+  word for word, before anything is sent.  PyMongo's own session stays the
+  authority for what goes on the wire: after each PyMongo call the Python layer
+  reports PyMongo's resulting state with :meth:`SessionCore.observe`, which
+  refuses any transition the state machine does not allow.
+
+* :class:`RetryLoop` is the bookkeeping of one ``with_transaction`` call under
+  the Convenient Transactions API specification: attempt count, deadline,
+  exponential backoff with jitter, and the classification of callback and
+  commit errors into the next action.
+
+Directives (language_level=3, embedsignature) are set once, in ``setup.py``.
+"""
+
+from pymongo.errors import ExecutionTimeout, InvalidOperation, NetworkTimeout
+
+import random as _random
+import time as _time
+
+# Transaction states.  The numbers are PyMongo's own (``_TxnState``) so that a
+# state read from a PyMongo session can be compared without translation.
+TXN_NONE = 1
+TXN_STARTING = 2
+TXN_IN_PROGRESS = 3
+TXN_COMMITTED = 4
+TXN_COMMITTED_EMPTY = 5
+TXN_ABORTED = 6
+
+cdef enum:
+    NONE = 1
+    STARTING = 2
+    IN_PROGRESS = 3
+    COMMITTED = 4
+    COMMITTED_EMPTY = 5
+    ABORTED = 6
+
+# Actions a RetryLoop can ask for.
+RETRY_TRANSACTION = 1
+RETRY_COMMIT = 2
+RAISE = 3
+
+cdef enum:
+    A_RETRY_TRANSACTION = 1
+    A_RETRY_COMMIT = 2
+    A_RAISE = 3
+
+STATE_NAMES = {
+    TXN_NONE: "NONE",
+    TXN_STARTING: "STARTING",
+    TXN_IN_PROGRESS: "IN_PROGRESS",
+    TXN_COMMITTED: "COMMITTED",
+    TXN_COMMITTED_EMPTY: "COMMITTED_EMPTY",
+    TXN_ABORTED: "ABORTED",
+}
+
+# Legal PyMongo-observed transitions, as a bit mask per "from" state.  Staying
+# in the same state is always legal (an observation with nothing new).
+cdef int _bit(int state):
+    return 1 << state
+
+cdef int[7] _LEGAL
+_LEGAL[0] = 0
+# start_transaction from any finished state.
+_LEGAL[NONE] = _bit(STARTING)
+# first command sent; empty commit; abort (sent or not).
+_LEGAL[STARTING] = _bit(IN_PROGRESS) | _bit(COMMITTED_EMPTY) | _bit(ABORTED)
+_LEGAL[IN_PROGRESS] = _bit(COMMITTED) | _bit(ABORTED)
+# a retried commit moves back to IN_PROGRESS while it is being sent.
+_LEGAL[COMMITTED] = _bit(STARTING) | _bit(IN_PROGRESS) | _bit(NONE)
+_LEGAL[COMMITTED_EMPTY] = _bit(STARTING) | _bit(NONE)
+_LEGAL[ABORTED] = _bit(STARTING) | _bit(NONE)
+# (transitions to NONE happen when a finished transaction's session is reused
+# for an operation outside a transaction: PyMongo resets its state then.)
+
+
+class CoreDisagreement(AssertionError):
+    """The core and PyMongo's session disagree on a transaction state.
+
+    This is a motorx bug, never a user error.
+    """
+
+
+cdef class SessionCore:
+    """Lifecycle and transaction state of one client session."""
+
+    cdef readonly int state
+    cdef readonly bint ended
+    cdef readonly bint snapshot
+    cdef readonly bint start_pending
+    cdef readonly object pending_options
+
+    def __cinit__(self, bint snapshot=False):
+        self.state = NONE
+        self.ended = False
+        self.snapshot = snapshot
+        self.start_pending = False
+        self.pending_options = None
+
+    @property
+    def in_transaction(self):
+        """True from ``start_transaction`` until commit or abort."""
+        return self.state == STARTING or self.state == IN_PROGRESS
+
+    cpdef check_usable(self):
+        if self.ended:
+            raise InvalidOperation("Cannot use ended session")
+
+    cpdef begin_transaction(self, object options):
+        """Validate a ``start_transaction`` call and record it as pending.
+
+        ``options`` is opaque to the core; it is handed back by
+        :meth:`take_pending_start` when the Python layer applies the start.
+        """
+        if self.ended:
+            raise InvalidOperation("Cannot use ended session")
+        if self.snapshot:
+            raise InvalidOperation("Transactions are not supported in snapshot sessions")
+        if self.state == STARTING or self.state == IN_PROGRESS:
+            raise InvalidOperation("Transaction already in progress")
+        self.state = STARTING
+        self.start_pending = True
+        self.pending_options = options
+
+    cpdef object take_pending_start(self):
+        """Return the options of the pending start and clear it.
+
+        The caller must apply the start to PyMongo and then ``observe`` the
+        result.  Returns ``None`` when no start is pending.
+        """
+        cdef object options
+        if not self.start_pending:
+            return None
+        options = self.pending_options
+        self.start_pending = False
+        self.pending_options = None
+        return options
+
+    cpdef abandon_pending_start(self, int pymongo_state):
+        """PyMongo refused the pending start: the transaction never began."""
+        if pymongo_state < NONE or pymongo_state > ABORTED:
+            raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
+        self.start_pending = False
+        self.pending_options = None
+        self.state = pymongo_state
+
+    cpdef check_commit(self):
+        """Raise PyMongo's error if ``commit_transaction`` is illegal now."""
+        if self.ended:
+            raise InvalidOperation("Cannot use ended session")
+        if self.state == NONE:
+            raise InvalidOperation("No transaction started")
+        if self.state == ABORTED:
+            raise InvalidOperation("Cannot call commitTransaction after calling abortTransaction")
+
+    cpdef check_abort(self):
+        """Raise PyMongo's error if ``abort_transaction`` is illegal now."""
+        if self.ended:
+            raise InvalidOperation("Cannot use ended session")
+        if self.state == NONE:
+            raise InvalidOperation("No transaction started")
+        if self.state == ABORTED:
+            raise InvalidOperation("Cannot call abortTransaction twice")
+        if self.state == COMMITTED or self.state == COMMITTED_EMPTY:
+            raise InvalidOperation("Cannot call abortTransaction after calling commitTransaction")
+
+    cpdef observe(self, int pymongo_state):
+        """Adopt the state PyMongo reports, refusing an illegal transition.
+
+        While a start is pending PyMongo has not heard of the transaction yet,
+        so PyMongo's (older) state is not adopted.
+        """
+        if pymongo_state == self.state:
+            return
+        if self.start_pending:
+            return
+        if pymongo_state < NONE or pymongo_state > ABORTED:
+            raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
+        if not (_LEGAL[self.state] & _bit(pymongo_state)):
+            raise CoreDisagreement(
+                "motorx core in state %s cannot follow PyMongo to %s"
+                % (STATE_NAMES[self.state], STATE_NAMES[pymongo_state])
+            )
+        self.state = pymongo_state
+
+    cpdef end(self):
+        """Mark the session ended; a pending start is dropped."""
+        self.ended = True
+        self.start_pending = False
+        self.pending_options = None
+        if self.state == STARTING or self.state == IN_PROGRESS:
+            self.state = ABORTED
+
+
+# -- with_transaction bookkeeping -------------------------------------------
+
+# Defaults of the Convenient Transactions API specification.
+DEFAULT_WINDOW = 120.0      # seconds, used when no client-side timeout is in force
+BACKOFF_INITIAL = 0.005     # seconds
+BACKOFF_MAX = 0.500         # seconds
+BACKOFF_GROWTH = 1.5
+
+# Replaceable from Python so tests never wait for the real window.
+cdef object _clock = _time.monotonic
+cdef object _jitter = _random.random
+cdef object _window_override = None
+
+
+def set_retry_policy(clock=None, jitter=None, window=None):
+    """Replace the clock, jitter source or default window; return the old ones.
+
+    ``clock`` is a zero-argument callable returning seconds (monotonic);
+    ``jitter`` a zero-argument callable returning a float in [0, 1);
+    ``window`` the retry window in seconds used when no client-side operation
+    timeout is in force (``None`` restores the specification's 120 s).
+    Pass the returned tuple back to :func:`restore_retry_policy` to undo.
+    """
+    global _clock, _jitter, _window_override
+    old = (_clock, _jitter, _window_override)
+    if clock is not None:
+        if not callable(clock):
+            raise TypeError("clock must be callable, not %r" % (clock,))
+        _clock = clock
+    if jitter is not None:
+        if not callable(jitter):
+            raise TypeError("jitter must be callable, not %r" % (jitter,))
+        _jitter = jitter
+    if window is not None:
+        if not isinstance(window, (int, float)) or isinstance(window, bool) or window < 0:
+            raise ValueError("window must be a non-negative number of seconds, not %r" % (window,))
+        _window_override = float(window)
+    return old
+
+
+def restore_retry_policy(old):
+    """Undo :func:`set_retry_policy` with the tuple it returned."""
+    global _clock, _jitter, _window_override
+    _clock, _jitter, _window_override = old
+
+
+def get_retry_policy():
+    """Return the current ``(clock, jitter, window)``."""
+    return (_clock, _jitter, DEFAULT_WINDOW if _window_override is None else _window_override)
+
+
+cpdef double backoff_ceiling(int retry):
+    """Upper bound of the sleep before transaction retry number ``retry`` (>= 1)."""
+    cdef double ceiling = BACKOFF_INITIAL * (BACKOFF_GROWTH ** retry)
+    return ceiling if ceiling < BACKOFF_MAX else BACKOFF_MAX
+
+
+cdef bint _has_label(object exc, str label):
+    has = getattr(exc, "has_error_label", None)
+    return has is not None and has(label)
+
+
+cdef bint _is_max_time_expired(object exc):
+    # MaxTimeMSExpired is code 50 either at top level ({ok: 0, code: 50}) or
+    # inside a write concern error ({ok: 1, writeConcernError: {code: 50}}).
+    if getattr(exc, "code", None) == 50:
+        return True
+    details = getattr(exc, "details", None)
+    if isinstance(details, dict):
+        wce = details.get("writeConcernError")
+        if isinstance(wce, dict) and wce.get("code") == 50:
+            return True
+    return False
+
+
+cdef class RetryLoop:
+    """The state of one ``with_transaction`` call.
+
+    ``window`` is the retry window in seconds: the client-side operation
+    timeout when one is in force (``csot=True``), else the default 120 s.
+    """
+
+    cdef readonly double started_at
+    cdef readonly double window
+    cdef readonly bint csot
+    cdef readonly int attempt          # transactions started so far
+    cdef readonly int commit_attempts  # commits tried in the current attempt
+    cdef readonly object last_error
+    cdef object clock
+    cdef object jitter
+
+    def __cinit__(self, window=None, bint csot=False, clock=None, jitter=None):
+        self.clock = _clock if clock is None else clock
+        self.jitter = _jitter if jitter is None else jitter
+        if window is None:
+            self.window = DEFAULT_WINDOW if _window_override is None else _window_override
+        else:
+            self.window = window
+        self.csot = csot
+        self.attempt = 0
+        self.commit_attempts = 0
+        self.last_error = None
+        self.started_at = self.clock()
+
+    cpdef double elapsed(self):
+        return self.clock() - self.started_at
+
+    cpdef double next_attempt(self) except? -1.0:
+        """Begin a transaction attempt; return the seconds to sleep first.
+
+        The first attempt never sleeps.  Before retry number k the sleep is
+        ``jitter * min(BACKOFF_INITIAL * 1.5**k, BACKOFF_MAX)``; if that sleep
+        would carry the call past its window, the timeout error wrapping the
+        last error is raised instead.
+        """
+        cdef double backoff = 0.0
+        if self.attempt > 0:
+            backoff = self.jitter() * backoff_ceiling(self.attempt)
+            if self.elapsed() + backoff >= self.window:
+                self._raise_timeout(self.last_error)
+        self.attempt += 1
+        self.commit_attempts = 0
+        return backoff
+
+    cpdef int on_callback_error(self, object exc) except -1:
+        """Decide after the callback raised ``exc`` (already aborted).
+
+        Returns RETRY_TRANSACTION or RAISE (re-raise ``exc`` itself); raises
+        the timeout error when a retry is due but the window is spent.
+        """
+        self.last_error = exc
+        if _has_label(exc, "TransientTransactionError"):
+            if self.elapsed() < self.window:
+                return A_RETRY_TRANSACTION
+            self._raise_timeout(exc)
+        return A_RAISE
+
+    cpdef int on_commit_error(self, object exc) except -1:
+        """Decide after ``commit_transaction`` raised ``exc``.
+
+        Returns RETRY_COMMIT, RETRY_TRANSACTION or RAISE; raises the timeout
+        error once the window is spent.
+        """
+        self.last_error = exc
+        if self.elapsed() >= self.window:
+            self._raise_timeout(exc)
+        if _has_label(exc, "UnknownTransactionCommitResult") and not _is_max_time_expired(exc):
+            self.commit_attempts += 1
+            return A_RETRY_COMMIT
+        if _has_label(exc, "TransientTransactionError"):
+            return A_RETRY_TRANSACTION
+        return A_RAISE
+
+    cpdef object timeout_error(self, object exc):
+        """The error that reports the window was spent, wrapping ``exc``.
+
+        Under a client-side operation timeout it is PyMongo's CSOT error
+        (``ExecutionTimeout``, code 50); otherwise ``NetworkTimeout``.  Either
+        way it carries the error labels of ``exc``.
+        """
+        message = str(exc)
+        if self.csot:
+            err = ExecutionTimeout(message, 50, {"ok": 0, "errmsg": message, "code": 50})
+        else:
+            err = NetworkTimeout(message)
+        for label in getattr(exc, "_error_labels", ()) or ():
+            err._add_error_label(label)
+        return err
+
+    cdef int _raise_timeout(self, object exc) except -1:
+        raise self.timeout_error(exc) from exc

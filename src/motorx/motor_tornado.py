@@ -1,0 +1,54 @@
+"""tornado flavour: ``from motorx.motor_tornado import MotorClient`` (tornado >= 5, on asyncio)."""
+
+from __future__ import annotations
+
+try:
+    import tornado  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "motorx.motor_tornado needs tornado: pip install 'motorx[tornado]'"
+    ) from exc
+
+from motorx._framework import TornadoFramework
+from motorx.client import AgnosticClient
+from motorx.collection import AgnosticCollection
+from motorx.cursor import AgnosticCommandCursor, AgnosticCursor
+from motorx.database import AgnosticDatabase
+from motorx.session import AgnosticClientSession
+
+__all__ = [
+    "MotorClient",
+    "MotorClientSession",
+    "MotorCollection",
+    "MotorCommandCursor",
+    "MotorCursor",
+    "MotorDatabase",
+]
+
+
+class MotorCursor(AgnosticCursor):
+    pass
+
+
+class MotorCommandCursor(AgnosticCommandCursor):
+    pass
+
+
+class MotorCollection(AgnosticCollection):
+    _cursor_class = MotorCursor
+    _command_cursor_class = MotorCommandCursor
+
+
+class MotorDatabase(AgnosticDatabase):
+    _collection_class = MotorCollection
+    _command_cursor_class = MotorCommandCursor
+
+
+class MotorClientSession(AgnosticClientSession):
+    __slots__ = ()
+
+
+class MotorClient(AgnosticClient):
+    _framework = TornadoFramework
+    _database_class = MotorDatabase
+    _session_class = MotorClientSession
