@@ -12,7 +12,13 @@ from setuptools import Extension, setup
 
 TRACE = os.environ.get("MOTORX_CYTHON_TRACE") == "1"
 
-directives = {"language_level": "3", "embedsignature": True}
+directives = {
+    "language_level": "3",
+    "embedsignature": True,
+    # The core's objects are per-session state: never pickled, no doctest dict.
+    "auto_pickle": False,
+    "autotestdict": False,
+}
 macros = []
 if TRACE:
     directives["linetrace"] = True

@@ -100,7 +100,7 @@ cdef class SessionCore:
     cdef readonly bint start_pending
     cdef readonly object pending_options
 
-    def __cinit__(self, bint snapshot=False):
+    def __init__(self, bint snapshot=False):
         self.state = NONE
         self.ended = False
         self.snapshot = snapshot
@@ -293,7 +293,7 @@ cdef class RetryLoop:
     cdef object clock
     cdef object jitter
 
-    def __cinit__(self, window=None, bint csot=False, clock=None, jitter=None):
+    def __init__(self, window=None, bint csot=False, clock=None, jitter=None):
         self.clock = _clock if clock is None else clock
         self.jitter = _jitter if jitter is None else jitter
         if window is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypeVar
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
@@ -37,6 +38,8 @@ async def run_with_session(
     elif isinstance(session, AgnosticClientSession):
         kwargs["session"] = session.delegate
     if not isinstance(session, AgnosticClientSession):
+        if session is not None:
+            check_session_type(session)
         return await method(*args, **kwargs)
     if session._core.start_pending:
         await session._apply_pending_start()
@@ -44,6 +47,19 @@ async def run_with_session(
         return await method(*args, **kwargs)
     finally:
         session._after_operation()
+
+
+def check_session_type(session: Any) -> None:
+    """PyMongo's error for a ``session=`` that is not a session at all.
+
+    PyMongo raises it from most paths, but some methods touch the session's
+    attributes first and fail with an AttributeError; motorx raises PyMongo's
+    clear error on every path.
+    """
+    if not isinstance(session, AsyncClientSession):
+        raise ValueError(
+            f"'session' argument must be an AsyncClientSession or None, not {type(session)}"
+        )
 
 
 class AgnosticCollection:
@@ -193,6 +209,8 @@ class AgnosticCollection:
         if isinstance(session, AgnosticClientSession):
             kwargs["session"] = session.delegate
         else:
+            if session is not None:
+                check_session_type(session)
             session = None
             for i, arg in enumerate(args):
                 if isinstance(arg, AgnosticClientSession):

@@ -1,0 +1,49 @@
+# Shared set-up for scripts/test and scripts/demo: creates or reuses the
+# virtual environments and (re)builds motorx from this checkout.
+#   .venv           motorx with its extras, built with `pip install .`
+#   .venv-secantus  SecantusDB, the embedded MongoDB-wire test server (GPL,
+#                   a dev tool only: it lives in its own environment and is
+#                   never a dependency of motorx)
+# Environment: PYTHON (interpreter for .venv, default python3), MONGODB_URI
+# (use that server; the embedded one is then not installed), MOTORX_PYMONGO
+# (a requirement such as pymongo==4.13.0, to test against the floor).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+SECANTUS_REQ="SecantusDB==0.7.0b3"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+log() { printf '[motorx] %s\n' "$*" >&2; }
+
+ensure_venv() {  # ensure_venv DIR
+    if [ ! -x "$1/bin/python" ]; then
+        log "creating $1 with $PYTHON"
+        "$PYTHON" -m venv "$1"
+        "$1/bin/python" -m pip install -q --upgrade pip
+    fi
+}
+
+install_motorx() {  # install_motorx EXTRAS
+    ensure_venv "$ROOT/.venv"
+    log "building and installing motorx[$1] into .venv"
+    # A real PEP 517 build: the extension is compiled from src/_txcore.pyx.
+    "$ROOT/.venv/bin/python" -m pip install -q "$ROOT[$1]"
+    if [ -n "${MOTORX_PYMONGO:-}" ]; then
+        log "installing $MOTORX_PYMONGO"
+        "$ROOT/.venv/bin/python" -m pip install -q "$MOTORX_PYMONGO"
+    fi
+}
+
+install_secantus() {
+    if [ -n "${MONGODB_URI:-}" ]; then
+        return
+    fi
+    local venv="$ROOT/.venv-secantus"
+    ensure_venv "$venv"
+    if ! "$venv/bin/python" -m pip show SecantusDB 2>/dev/null | grep -qx 'Version: 0.7.0b3'; then
+        log "installing $SECANTUS_REQ into .venv-secantus"
+        "$venv/bin/python" -m pip install -q "$SECANTUS_REQ"
+    fi
+    export MOTORX_SECANTUSD="$venv/bin/secantusd-py"
+}
