@@ -1,0 +1,321 @@
+"""The client session: Motor 3.7's public shape on the compiled core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bson.timestamp import Timestamp
+from pymongo import AsyncMongoClient
+from pymongo.client_session import SessionOptions, TransactionOptions
+from pymongo.errors import ConfigurationError, InvalidOperation
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from conftest import Flavour
+
+DB = "motorx_test"
+
+
+def _state_agrees(session: Any) -> None:
+    """The core and PyMongo's session hold the same transaction state."""
+    if not session._core.start_pending:
+        assert session._core.state == session.delegate._transaction.state
+
+
+def test_start_session_returns_the_flavours_session(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client()
+        s = await client.start_session()
+        try:
+            assert isinstance(s, flavour.Session)
+            assert s.client is client
+            assert isinstance(s.options, SessionOptions)
+            assert s.options.causal_consistency is True
+            assert s.options.snapshot is False
+            assert not s.has_ended and not s.in_transaction
+            assert isinstance(s.session_id, dict) and "id" in s.session_id
+            assert s.get_io_loop() is client.get_io_loop()
+        finally:
+            await s.end_session()
+        assert s.has_ended
+
+    flavour.run(body)
+
+
+def test_start_session_options(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client()
+        opts = TransactionOptions(write_concern=WriteConcern(w=1), max_commit_time_ms=1234)
+        async with await client.start_session(causal_consistency=False, default_transaction_options=opts) as s:
+            assert s.options.causal_consistency is False
+            assert s.options.default_transaction_options.max_commit_time_ms == 1234
+        async with await client.start_session(snapshot=True) as s:
+            assert s.options.snapshot is True
+        with pytest.raises(ConfigurationError):
+            await client.start_session(causal_consistency=True, snapshot=True)
+
+    flavour.run(body)
+
+
+def test_async_with_ends_the_session_and_aborts_an_active_transaction(flavour: Flavour, sync_client: Any) -> None:
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        coll = client[DB]["ends_" + flavour.name]
+        await coll.drop()
+        async with await client.start_session() as s:
+            s.start_transaction()
+            await coll.insert_one({"x": 1}, session=s)
+            assert s.in_transaction
+        assert s.has_ended
+        assert not s.in_transaction
+        assert flavour.commands.names()[-1] == "abortTransaction"
+        assert sync_client[DB]["ends_" + flavour.name].count_documents({}) == 0
+
+    flavour.run(body)
+
+
+def test_plain_with_shows_the_right_form(flavour: Flavour) -> None:
+    async def body() -> None:
+        s = await flavour.client().start_session()
+        try:
+            with pytest.raises(AttributeError, match=r"async with await client.start_session\(\)"):
+                with s:  # type: ignore[attr-defined]
+                    pass
+            with pytest.raises(AttributeError, match=r"async with session.start_transaction\(\)"):
+                with s.start_transaction():  # type: ignore[attr-defined]
+                    pass
+        finally:
+            await s.end_session()
+
+    flavour.run(body)
+
+
+def test_start_transaction_commits_on_normal_exit(flavour: Flavour, sync_client: Any) -> None:
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        coll = client[DB]["commit_" + flavour.name]
+        await coll.drop()
+        flavour.commands.clear()
+        async with await client.start_session() as s:
+            ctx = s.start_transaction()  # a plain call: no await
+            assert s.in_transaction
+            async with ctx:
+                await coll.insert_one({"x": 1}, session=s)
+                await coll.insert_one({"x": 2}, session=s)
+                assert sync_client[DB]["commit_" + flavour.name].count_documents({}) == 0
+            assert not s.in_transaction
+            _state_agrees(s)
+        assert flavour.commands.names() == ["insert", "insert", "commitTransaction"]
+        assert sync_client[DB]["commit_" + flavour.name].count_documents({}) == 2
+
+    flavour.run(body)
+
+
+def test_start_transaction_aborts_on_exception(flavour: Flavour, sync_client: Any) -> None:
+    class Boom(Exception):
+        pass
+
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        coll = client[DB]["abort_" + flavour.name]
+        await coll.drop()
+        flavour.commands.clear()
+        async with await client.start_session() as s:
+            with pytest.raises(Boom):
+                async with s.start_transaction():
+                    await coll.insert_one({"x": 1}, session=s)
+                    raise Boom
+            assert not s.in_transaction
+            _state_agrees(s)
+        assert flavour.commands.names() == ["insert", "abortTransaction"]
+        assert sync_client[DB]["abort_" + flavour.name].count_documents({}) == 0
+
+    flavour.run(body)
+
+
+def test_motor_style_start_without_async_with(flavour: Flavour, sync_client: Any) -> None:
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        coll = client[DB]["plain_" + flavour.name]
+        await coll.drop()
+        flavour.commands.clear()
+        s = await client.start_session()
+        s.start_transaction(write_concern=WriteConcern(w="majority"), read_concern=ReadConcern("snapshot"))
+        await coll.insert_one({"x": 1}, session=s)
+        _state_agrees(s)
+        await coll.update_one({"x": 1}, {"$set": {"y": 2}}, session=s)
+        await s.commit_transaction()
+        _state_agrees(s)
+        await s.end_session()
+        first, _, commit = flavour.commands.started_events
+        assert first.command["startTransaction"] is True
+        assert first.command["readConcern"]["level"] == "snapshot"
+        assert commit.command["writeConcern"] == {"w": "majority"}
+        assert sync_client[DB]["plain_" + flavour.name].find_one({}, {"_id": 0}) == {"x": 1, "y": 2}
+
+    flavour.run(body)
+
+
+def test_illegal_start_raises_at_the_call(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        coll = client[DB].illegal
+        s = await client.start_session()
+        s.start_transaction()
+        # Pending (nothing sent yet) and in progress are both "in progress".
+        with pytest.raises(InvalidOperation, match="^Transaction already in progress$"):
+            s.start_transaction()
+        await coll.insert_one({}, session=s)
+        with pytest.raises(InvalidOperation, match="^Transaction already in progress$"):
+            s.start_transaction()
+        await s.abort_transaction()
+        with pytest.raises(TypeError):
+            s.start_transaction(read_concern="majority")  # type: ignore[arg-type]
+        assert not s.in_transaction
+        await s.end_session()
+        with pytest.raises(InvalidOperation, match="^Cannot use ended session$"):
+            s.start_transaction()
+        snap = await client.start_session(snapshot=True)
+        with pytest.raises(InvalidOperation, match="^Transactions are not supported in snapshot sessions$"):
+            snap.start_transaction()
+        await snap.end_session()
+
+    flavour.run(body)
+
+
+def test_unacknowledged_write_concern_is_refused_at_the_call(flavour: Flavour) -> None:
+    async def body() -> None:
+        s = await flavour.client().start_session()
+        with pytest.raises(ConfigurationError, match="unacknowledged write concern"):
+            s.start_transaction(write_concern=WriteConcern(w=0))
+        assert not s.in_transaction
+        await s.end_session()
+
+    flavour.run(body)
+
+
+async def _errors_of(session: Any, steps: list[str], coll: Any) -> list[str]:
+    """Run commit/abort/start/op steps, returning each step's error text."""
+    out = []
+    for step in steps:
+        try:
+            if step == "start":
+                result = session.start_transaction()
+                if hasattr(result, "__await__"):
+                    await result
+            elif step == "op":
+                await coll.insert_one({}, session=session)
+            elif step == "commit":
+                await session.commit_transaction()
+            elif step == "abort":
+                await session.abort_transaction()
+            elif step == "end":
+                await session.end_session()
+            out.append("ok")
+        except InvalidOperation as exc:
+            out.append("InvalidOperation: %s" % exc)
+    return out
+
+
+SEQUENCES = [
+    ["commit"],
+    ["abort"],
+    ["start", "abort", "abort"],
+    ["start", "op", "abort", "abort"],
+    ["start", "abort", "commit"],
+    ["start", "op", "abort", "commit"],
+    ["start", "commit", "abort"],
+    ["start", "op", "commit", "abort"],
+    ["start", "op", "commit", "commit", "commit"],
+    ["start", "commit", "commit"],
+    ["start", "op", "commit", "start", "op", "abort", "start", "commit"],
+    ["start", "start"],
+    ["start", "op", "start"],
+    ["start", "op", "end", "start"],
+    ["end", "commit"],
+    ["end", "abort"],
+    ["end", "op"],
+]
+
+
+@pytest.mark.parametrize("steps", SEQUENCES, ids=["-".join(s) for s in SEQUENCES])
+def test_same_errors_and_states_as_pymongo(flavour: Flavour, steps: list[str]) -> None:
+    """Word for word PyMongo's errors, and the core never disagrees with PyMongo."""
+
+    async def body() -> None:
+        client = flavour.client()
+        motorx_session = await client.start_session()
+        reference = AsyncMongoClient(flavour.uri)
+        try:
+            pymongo_session = reference.start_session()
+            mine = await _errors_of(motorx_session, steps, client[DB].seq)
+            theirs = await _errors_of(pymongo_session, steps, reference[DB].seq)
+            assert mine == theirs
+            if not pymongo_session.has_ended:
+                assert motorx_session.in_transaction == pymongo_session.in_transaction
+                assert motorx_session._core.state == pymongo_session._transaction.state
+                _state_agrees(motorx_session)
+                await pymongo_session.end_session()
+        finally:
+            await motorx_session.end_session()
+            await reference.close()
+
+    flavour.run(body)
+
+
+def test_empty_transaction_sends_nothing(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        flavour.commands.clear()
+        async with await client.start_session() as s:
+            s.start_transaction()
+            await s.commit_transaction()
+            _state_agrees(s)
+            s.start_transaction()
+            await s.abort_transaction()
+            _state_agrees(s)
+            async with s.start_transaction():
+                pass
+        assert flavour.commands.names() == []
+
+    flavour.run(body)
+
+
+def test_cluster_and_operation_time(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client()
+        async with await client.start_session() as s:
+            await client[DB].times.insert_one({}, session=s)
+            assert isinstance(s.operation_time, Timestamp)
+            assert "clusterTime" in s.cluster_time
+            other = await client.start_session()
+            try:
+                assert other.operation_time is None
+                other.advance_operation_time(s.operation_time)
+                other.advance_cluster_time(s.cluster_time)
+                assert other.operation_time == s.operation_time
+                assert other.cluster_time == s.cluster_time
+                with pytest.raises(TypeError):
+                    other.advance_operation_time("not a timestamp")  # type: ignore[arg-type]
+                with pytest.raises(TypeError):
+                    other.advance_cluster_time("not a cluster time")  # type: ignore[arg-type]
+            finally:
+                await other.end_session()
+
+    flavour.run(body)
+
+
+def test_ended_session_is_refused_by_operations(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client()
+        s = await client.start_session()
+        await s.end_session()
+        with pytest.raises(InvalidOperation, match="^Cannot use ended session$"):
+            await client[DB].x.insert_one({}, session=s)
+        with pytest.raises(InvalidOperation, match="^Cannot use ended session$"):
+            await client[DB].x.find({}, session=s).to_list(None)
+        with pytest.raises(InvalidOperation, match="^Cannot use ended session$"):
+            await s.commit_transaction()
+
+    flavour.run(body)
