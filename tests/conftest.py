@@ -33,7 +33,9 @@ from embedded_server import EmbeddedServer, find_secantusd
 _T = TypeVar("_T")
 
 # Commands that are monitoring noise, not what a test sends.
-_IGNORED_COMMANDS = {"hello", "ismaster", "isMaster", "ping", "buildinfo", "buildInfo", "endSessions"}
+_IGNORED_COMMANDS = {
+    "hello", "ismaster", "isMaster", "ping", "buildinfo", "buildInfo", "endSessions", "configureFailPoint",
+}
 
 
 @pytest.fixture(scope="session")
