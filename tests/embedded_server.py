@@ -91,6 +91,7 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             code = self.process.poll()
             if code is not None:
+                self.stop()
                 raise ServerStartError(
                     "embedded server %s exited with code %s before answering ping.\n"
                     "--- server log (%s) ---\n%s" % (self.executable, code, self.log_path, self.log_text())
@@ -116,6 +117,7 @@ class EmbeddedServer:
         """Stop the server by PID: SIGTERM, then SIGKILL after ``timeout``."""
         process, self.process = self.process, None
         if process is None:
+            self._log.close()
             return
         if process.poll() is None:
             try:
