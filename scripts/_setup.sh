@@ -24,14 +24,16 @@ ensure_venv() {  # ensure_venv DIR
     fi
 }
 
-install_motorx() {  # install_motorx EXTRAS
-    ensure_venv "$ROOT/.venv"
-    log "building and installing motorx[$1] into .venv"
+install_motorx() {  # install_motorx EXTRAS [VENV [PYMONGO-REQUIREMENT]]
+    local venv="${2:-$ROOT/.venv}" pymongo_req="${3:-${MOTORX_PYMONGO:-}}"
+    ensure_venv "$venv"
+    log "building and installing motorx[$1] into $(basename "$venv")"
     # A real PEP 517 build: the extension is compiled from src/_txcore.pyx.
-    "$ROOT/.venv/bin/python" -m pip install -q "$ROOT[$1]"
-    if [ -n "${MOTORX_PYMONGO:-}" ]; then
-        log "installing $MOTORX_PYMONGO"
-        "$ROOT/.venv/bin/python" -m pip install -q "$MOTORX_PYMONGO"
+    if [ -n "$pymongo_req" ]; then
+        log "with $pymongo_req"
+        "$venv/bin/python" -m pip install -q "$ROOT[$1]" "$pymongo_req"
+    else
+        "$venv/bin/python" -m pip install -q --upgrade --upgrade-strategy only-if-needed "$ROOT[$1]" "pymongo>=4.13,<5"
     fi
 }
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Optional
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.client_session import TransactionOptions as AsyncTransactionOptions
 from pymongo.client_session import TransactionOptions
 from pymongo.driver_info import DriverInfo
 
@@ -17,6 +18,19 @@ from motorx.database import AgnosticDatabase
 from motorx.session import AgnosticClientSession, pymongo_session_for
 
 _NOT_GIVEN: Any = object()
+
+
+def _async_transaction_options(options: Any) -> Any:
+    """Accept ``pymongo.client_session.TransactionOptions``, as Motor did.
+
+    On some PyMongo releases the async session has its own TransactionOptions
+    class and refuses the synchronous one Motor users import; same fields.
+    """
+    if isinstance(options, AsyncTransactionOptions) or not isinstance(options, TransactionOptions):
+        return options
+    return AsyncTransactionOptions(
+        options.read_concern, options.write_concern, options.read_preference, options.max_commit_time_ms
+    )
 
 
 class AgnosticClient:
@@ -124,6 +138,8 @@ class AgnosticClient:
         snapshot: Optional[bool] = False,
     ) -> AgnosticClientSession:
         """Start a logical session; use ``async with await client.start_session() as s``."""
+        if default_transaction_options is not None:
+            default_transaction_options = _async_transaction_options(default_transaction_options)
         delegate: AsyncClientSession = self._delegate.start_session(
             causal_consistency=causal_consistency,
             default_transaction_options=default_transaction_options,
