@@ -180,12 +180,10 @@ cdef class SessionCore:
         While a start is pending PyMongo has not heard of the transaction yet,
         so PyMongo's (older) state is not adopted.
         """
-        if pymongo_state == self.state:
-            return
-        if self.start_pending:
-            return
         if pymongo_state < NONE or pymongo_state > ABORTED:
             raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
+        if pymongo_state == self.state or self.start_pending:
+            return
         if not (_LEGAL[self.state] & _bit(pymongo_state)):
             raise CoreDisagreement(
                 "motorx core in state %s cannot follow PyMongo to %s"
@@ -216,36 +214,54 @@ cdef object _jitter = _random.random
 cdef object _window_override = None
 
 
+cdef object _checked_window(object window):
+    if (
+        not isinstance(window, (int, float))
+        or isinstance(window, bool)
+        or window != window  # NaN would never time out
+        or window < 0
+    ):
+        raise ValueError("window must be a non-negative number of seconds, not %r" % (window,))
+    return float(window)
+
+
 def set_retry_policy(clock=None, jitter=None, window=None):
     """Replace the clock, jitter source or default window; return the old ones.
 
     ``clock`` is a zero-argument callable returning seconds (monotonic);
     ``jitter`` a zero-argument callable returning a float in [0, 1);
     ``window`` the retry window in seconds used when no client-side operation
-    timeout is in force (``None`` restores the specification's 120 s).
-    Pass the returned tuple back to :func:`restore_retry_policy` to undo.
+    timeout is in force.  An argument left as ``None`` is unchanged.  All
+    arguments are checked before any is installed.  Pass the returned tuple
+    to :func:`restore_retry_policy` to undo.
     """
     global _clock, _jitter, _window_override
+    if clock is not None and not callable(clock):
+        raise TypeError("clock must be callable, not %r" % (clock,))
+    if jitter is not None and not callable(jitter):
+        raise TypeError("jitter must be callable, not %r" % (jitter,))
+    if window is not None:
+        window = _checked_window(window)
     old = (_clock, _jitter, _window_override)
     if clock is not None:
-        if not callable(clock):
-            raise TypeError("clock must be callable, not %r" % (clock,))
         _clock = clock
     if jitter is not None:
-        if not callable(jitter):
-            raise TypeError("jitter must be callable, not %r" % (jitter,))
         _jitter = jitter
     if window is not None:
-        if not isinstance(window, (int, float)) or isinstance(window, bool) or window < 0:
-            raise ValueError("window must be a non-negative number of seconds, not %r" % (window,))
-        _window_override = float(window)
+        _window_override = window
     return old
 
 
 def restore_retry_policy(old):
     """Undo :func:`set_retry_policy` with the tuple it returned."""
     global _clock, _jitter, _window_override
-    _clock, _jitter, _window_override = old
+    if not isinstance(old, tuple) or len(old) != 3:
+        raise TypeError("expected the tuple set_retry_policy returned, not %r" % (old,))
+    clock, jitter, window = old
+    if not callable(clock) or not callable(jitter):
+        raise TypeError("expected the tuple set_retry_policy returned, not %r" % (old,))
+    _clock, _jitter = clock, jitter
+    _window_override = None if window is None else _checked_window(window)
 
 
 def get_retry_policy():
@@ -299,7 +315,7 @@ cdef class RetryLoop:
         if window is None:
             self.window = DEFAULT_WINDOW if _window_override is None else _window_override
         else:
-            self.window = window
+            self.window = _checked_window(window)
         self.csot = csot
         self.attempt = 0
         self.commit_attempts = 0

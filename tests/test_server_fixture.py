@@ -43,6 +43,7 @@ def test_a_server_that_exits_fails_clearly_with_its_log(tmp_path: Path) -> None:
     assert "bad option --frobnicate" in str(info.value)
 
 
+@pytest.mark.server
 def test_stopping_the_server_mid_test_gives_an_error_not_a_hang() -> None:
     executable = find_secantusd()
     if executable is None:

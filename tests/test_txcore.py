@@ -832,12 +832,20 @@ def test_timeout_error_of_an_unlabelled_error_has_no_labels() -> None:
 
 @pytest.mark.parametrize("csot", [False, True])
 def test_timeout_error_matches_pymongos(csot: bool) -> None:
-    import pymongo
-    from pymongo import client_session_shared
+    import importlib
 
-    make = getattr(client_session_shared, "_make_timeout_error", None)
+    import pymongo
+
+    make = None
+    for name in ("pymongo.client_session_shared", "pymongo.asynchronous.client_session"):
+        try:
+            make = getattr(importlib.import_module(name), "_make_timeout_error", None)
+        except ImportError:
+            continue
+        if make is not None:
+            break
     if make is None:
-        pytest.skip("this PyMongo has no _make_timeout_error")
+        pytest.skip("this PyMongo has no _make_timeout_error (added after 4.13)")
     loop, clock, jitter = make_loop(csot=csot)
     original = op_failure("write conflict", 112, (TTE,))
     ours = loop.timeout_error(original)
@@ -1030,6 +1038,13 @@ class CoreDriver:
         self.delegate = PyMongoSessionModel(snapshot)
         self.pending: Any = None
 
+    def _pymongo(self, method: str) -> None:
+        # Every illegal call must be refused by the core, before PyMongo is asked.
+        try:
+            getattr(self.delegate, method)()
+        except InvalidOperation as exc:
+            raise AssertionError("the core let PyMongo refuse %s: %s" % (method, exc)) from exc
+
     def _apply_pending_start(self) -> None:
         core = self.core
         if not core.start_pending:
@@ -1039,7 +1054,7 @@ class CoreDriver:
         assert options is self.pending
         assert core.take_pending_start() is None
         self.pending = None
-        self.delegate.start_transaction()
+        self._pymongo("start_transaction")
         core.observe(self.delegate.state)
 
     def start(self, options: Any) -> None:
@@ -1049,14 +1064,14 @@ class CoreDriver:
     def operation(self) -> None:
         self.core.check_usable()
         self._apply_pending_start()
-        self.delegate.run_operation()
+        self._pymongo("run_operation")
         self.core.observe(self.delegate.state)
 
     def commit(self) -> None:
         self.core.check_commit()
         self._apply_pending_start()
         try:
-            self.delegate.commit_transaction()
+            self._pymongo("commit_transaction")
         finally:
             self.core.observe(self.delegate.state)
 
@@ -1064,12 +1079,12 @@ class CoreDriver:
         self.core.check_abort()
         self._apply_pending_start()
         try:
-            self.delegate.abort_transaction()
+            self._pymongo("abort_transaction")
         finally:
             self.core.observe(self.delegate.state)
 
     def end(self) -> None:
-        self.delegate.end_session()
+        self._pymongo("end_session")
         self.core.end()
         self.pending = None
 
@@ -1108,6 +1123,8 @@ def apply_reference(ref: PyMongoSessionModel, op: str) -> None:
 @given(snapshot=st.booleans(),
        ops=st.lists(st.sampled_from(SESSION_OPS), max_size=40))
 @example(snapshot=False, ops=["start", "commit", "commit", "operation", "commit", "abort"])
+@example(snapshot=False, ops=["start", "commit", "abort", "commit", "start", "operation",
+                              "commit", "abort", "commit"])
 @example(snapshot=False, ops=["start", "poll", "operation", "commit", "start", "poll", "start",
                               "abort", "abort", "commit", "end", "start"])
 @example(snapshot=True, ops=["start", "operation", "commit", "abort", "end", "check_usable"])
@@ -1329,22 +1346,31 @@ def drive_retry_loop(sc: Scenario) -> tuple:
         return trace, ("timeout", names[id(cause)]), loop
 
 
-DURATIONS = st.sampled_from([0.0, 2.0 ** -10, 2.0 ** -7, 2.0 ** -5, 0.25, 0.5, 1.0])
+# Dyadic durations and windows, so that "exactly at the window" happens often;
+# repeated entries weight the draw.
+DURATIONS = st.sampled_from([0.0, 0.0, 0.0, 2.0 ** -10, 2.0 ** -7, 2.0 ** -5, 0.25, 0.5, 1.0])
+WINDOWS = st.sampled_from([0.0, 2.0 ** -7, 2.0 ** -6, 2.0 ** -4, 0.25, 1.0, 2.0, 120.0, 120.0,
+                           120.0])
 LABELS = st.sampled_from([(), (TTE,), (UTCR,), (TTE, UTCR)])
+RETRY_LABELS = st.sampled_from([(TTE,), (UTCR,), (TTE, UTCR)])
 
 
-def outcomes(kinds: tuple) -> st.SearchStrategy:
+def outcomes(kinds: tuple, retry_kinds: tuple) -> st.SearchStrategy:
+    """Success, any failure, or (twice as likely) a failure the loop may retry."""
+    success = st.builds(Outcome, DURATIONS)
     failure = st.builds(Outcome, DURATIONS, st.sampled_from(kinds), LABELS)
-    return st.one_of(st.builds(Outcome, DURATIONS), failure)
+    retryable = st.builds(Outcome, DURATIONS, st.sampled_from(retry_kinds), RETRY_LABELS)
+    return st.one_of(success, failure, retryable, retryable)
 
 
 scenarios = st.builds(
     Scenario,
     start=st.sampled_from([0.0, 100.0, 12345.5]),
-    window=st.sampled_from([0.0, 2.0 ** -7, 2.0 ** -6, 0.25, 0.5, 1.0, 2.0, 120.0]),
+    window=WINDOWS,
     csot=st.booleans(),
-    callbacks=st.lists(outcomes(CALLBACK_KINDS), max_size=12).map(tuple),
-    commits=st.lists(outcomes(COMMIT_KINDS), max_size=12).map(tuple),
+    callbacks=st.lists(outcomes(CALLBACK_KINDS, ("operation_failure", "pymongo_error")),
+                       max_size=12).map(tuple),
+    commits=st.lists(outcomes(COMMIT_KINDS, COMMIT_KINDS[:3]), max_size=12).map(tuple),
     jitters=st.lists(st.floats(0.0, 1.0, exclude_max=True), max_size=6).map(tuple),
 )
 
@@ -1392,3 +1418,43 @@ def _policy_is_restored() -> Iterator[None]:
     before = get_retry_policy()
     yield
     assert get_retry_policy() == before
+
+
+# -- argument checking of the policy and observation -------------------------
+
+
+def test_a_rejected_set_retry_policy_changes_nothing() -> None:
+    before = txcore.get_retry_policy()
+
+    def clock() -> float:
+        return 0.0
+
+    with pytest.raises(TypeError):
+        txcore.set_retry_policy(clock=clock, jitter=3)
+    with pytest.raises(ValueError):
+        txcore.set_retry_policy(jitter=lambda: 0.5, window=-1)
+    assert txcore.get_retry_policy() == before
+
+
+@pytest.mark.parametrize("window", [float("nan"), -0.1, True, "5"])
+def test_a_bad_window_is_refused_everywhere(window: Any) -> None:
+    with pytest.raises(ValueError, match="window must be a non-negative number"):
+        txcore.set_retry_policy(window=window)
+    with pytest.raises((ValueError, TypeError)):
+        RetryLoop(window)
+
+
+def test_restore_retry_policy_refuses_what_set_retry_policy_never_returned() -> None:
+    before = txcore.get_retry_policy()
+    for junk in [(1, 2, 3), (), None, (time.monotonic, random.random, -5.0)]:
+        with pytest.raises((TypeError, ValueError)):
+            txcore.restore_retry_policy(junk)
+    assert txcore.get_retry_policy() == before
+
+
+def test_observe_refuses_an_unknown_state_even_while_a_start_is_pending() -> None:
+    core = SessionCore()
+    core.begin_transaction(None)
+    with pytest.raises(txcore.CoreDisagreement, match="unknown PyMongo transaction state 99"):
+        core.observe(99)
+    assert core.start_pending and core.state == txcore.TXN_STARTING
