@@ -116,11 +116,12 @@ cdef class SessionCore:
         if self.ended:
             raise InvalidOperation("Cannot use ended session")
 
-    cpdef begin_transaction(self, object options):
-        """Validate a ``start_transaction`` call and record it as pending.
+    cpdef begin_transaction(self, object options, bint pending=True):
+        """Validate a ``start_transaction`` call and record it.
 
-        ``options`` is opaque to the core; it is handed back by
-        :meth:`take_pending_start` when the Python layer applies the start.
+        With ``pending`` (Motor's plain ``start_transaction``) the start is
+        held until :meth:`take_pending_start`; without it the caller applies
+        the start to PyMongo at once.  ``options`` is opaque to the core.
         """
         if self.ended:
             raise InvalidOperation("Cannot use ended session")
@@ -129,8 +130,9 @@ cdef class SessionCore:
         if self.state == STARTING or self.state == IN_PROGRESS:
             raise InvalidOperation("Transaction already in progress")
         self.state = STARTING
-        self.start_pending = True
-        self.pending_options = options
+        if pending:
+            self.start_pending = True
+            self.pending_options = options
 
     cpdef object take_pending_start(self):
         """Return the options of the pending start and clear it.

@@ -53,6 +53,8 @@ class AgnosticClient:
         if "driver" not in kwargs:
             kwargs["driver"] = DriverInfo("motorx", __version__, self._framework.name)
         self._delegate: AsyncMongoClient[Any] = AsyncMongoClient(*args, **kwargs)
+        # timeoutMS never changes for a client; with_transaction reads it per call.
+        self._timeout: Optional[float] = self._delegate.options.timeout
 
     @property
     def delegate(self) -> AsyncMongoClient[Any]:
@@ -145,7 +147,7 @@ class AgnosticClient:
             default_transaction_options=default_transaction_options,
             snapshot=snapshot,
         )
-        return self._session_class(delegate, self)
+        return self._session_class(delegate, self, bool(snapshot))
 
     # -- commands ------------------------------------------------------------
 

@@ -19,7 +19,7 @@ Differences from Motor 3.7, on purpose:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
 
@@ -32,7 +32,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from motorx import _txcore
-from motorx._txcore import RAISE, RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop, SessionCore
+from motorx._txcore import RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop, SessionCore
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
@@ -48,21 +48,6 @@ _STARTING = _txcore.TXN_STARTING
 
 def _pymongo_txn_state(delegate: AsyncClientSession) -> int:
     return delegate._transaction.state  # type: ignore[no-any-return]
-
-
-def _operation_timeout(client: AgnosticClient) -> tuple[Optional[float], bool]:
-    """The with_transaction retry window in force, and whether it is a CSOT one.
-
-    ``pymongo.timeout(...)`` in force wins; else the client's ``timeoutMS``;
-    else ``(None, False)``: the specification's default window.
-    """
-    if _csot.get_timeout() is not None:
-        remaining = _csot.remaining()
-        return (remaining if remaining is not None else 0.0), True
-    client_timeout = client.delegate.options.timeout
-    if client_timeout is not None:
-        return client_timeout, True
-    return None, False
 
 
 class _TransactionContext:
@@ -111,10 +96,12 @@ class AgnosticClientSession:
 
     __slots__ = ("_delegate", "_client", "_core")
 
-    def __init__(self, delegate: AsyncClientSession, motor_client: AgnosticClient) -> None:
+    def __init__(
+        self, delegate: AsyncClientSession, motor_client: AgnosticClient, snapshot: bool = False
+    ) -> None:
         self._delegate = delegate
         self._client = motor_client
-        self._core = SessionCore(bool(delegate.options.snapshot))
+        self._core = SessionCore(snapshot)
 
     # -- plumbing used by motorx's own operations -----------------------------
 
@@ -139,7 +126,7 @@ class AgnosticClientSession:
             # nothing started, so the core goes back to PyMongo's state.
             core.abandon_pending_start(_pymongo_txn_state(self._delegate))
             raise
-        core.observe(_pymongo_txn_state(self._delegate))
+        # PyMongo is now STARTING, which the core already is: nothing to observe.
 
     def _after_operation(self) -> None:
         # The first command of a transaction moves PyMongo STARTING -> IN_PROGRESS.
@@ -219,41 +206,55 @@ class AgnosticClientSession:
         """Commit a multi-statement transaction."""
         core = self._core
         core.check_commit()
-        await self._apply_pending_start()
+        delegate = self._delegate
+        options = core.take_pending_start()
+        if options is not None:
+            try:
+                await delegate.start_transaction(*options)
+            except BaseException:
+                core.abandon_pending_start(delegate._transaction.state)
+                raise
         try:
-            await self._delegate.commit_transaction()
+            await delegate.commit_transaction()
         finally:
-            core.observe(_pymongo_txn_state(self._delegate))
+            core.observe(delegate._transaction.state)
 
     async def abort_transaction(self) -> None:
         """Abort a multi-statement transaction."""
         core = self._core
         core.check_abort()
-        await self._apply_pending_start()
+        delegate = self._delegate
+        options = core.take_pending_start()
+        if options is not None:
+            try:
+                await delegate.start_transaction(*options)
+            except BaseException:
+                core.abandon_pending_start(delegate._transaction.state)
+                raise
         try:
-            await self._delegate.abort_transaction()
+            await delegate.abort_transaction()
         finally:
-            core.observe(_pymongo_txn_state(self._delegate))
+            core.observe(delegate._transaction.state)
 
-    async def end_session(self) -> None:
-        """Finish this session; an active transaction is aborted."""
-        # A pending start never reached PyMongo, so there is nothing to abort.
-        try:
-            await self._delegate.end_session()
-        finally:
-            self._core.end()
+    def end_session(self) -> Coroutine[Any, Any, None]:
+        """Finish this session; an active transaction is aborted (a coroutine)."""
+        # A pending start never reached PyMongo, so PyMongo has nothing to
+        # abort for it; PyMongo ends its session even if the abort fails.
+        self._core.end()
+        return self._delegate.end_session()
 
-    async def with_transaction(
+    def with_transaction(
         self,
         coro: Callable[[AgnosticClientSession], Awaitable[_T]],
         read_concern: Optional[ReadConcern] = None,
         write_concern: Optional[WriteConcern] = None,
         read_preference: Optional[_ServerMode] = None,
         max_commit_time_ms: Optional[int] = None,
-    ) -> _T:
+    ) -> Coroutine[Any, Any, _T]:
         """Run ``coro(session)`` in a transaction, retrying per the specification.
 
-        The return value of ``coro`` is returned.  ``coro`` may run more than
+        Returns a coroutine: ``await session.with_transaction(coro)``.  Its
+        result is the return value of ``coro``.  ``coro`` may run more than
         once: the whole transaction is retried on an error labelled
         ``TransientTransactionError``; the commit alone on
         ``UnknownTransactionCommitResult`` (unless it is MaxTimeMSExpired).
@@ -266,34 +267,46 @@ class AgnosticClientSession:
         aborted the transaction.  If ``coro`` commits or aborts the transaction
         itself, ``with_transaction`` returns without further action.
         """
-        window, csot = _operation_timeout(self._client)
-        if csot and _csot.get_timeout() is None:
-            # The client's timeoutMS bounds the whole call, not each operation.
-            with _pymongo_timeout(window):
-                return await self._with_transaction(
-                    coro, RetryLoop(window, True), read_concern, write_concern,
-                    read_preference, max_commit_time_ms,
-                )
-        return await self._with_transaction(
-            coro, RetryLoop(window, csot), read_concern, write_concern,
-            read_preference, max_commit_time_ms,
-        )
+        # A plain method returning the loop's coroutine: no extra frame per call.
+        options = (read_concern, write_concern, read_preference, max_commit_time_ms)
+        if _csot.get_timeout() is None:
+            client_timeout = self._client._timeout
+            if client_timeout is None:
+                return self._retry_loop(coro, options, RetryLoop())
+            return self._retry_loop_within(client_timeout, coro, options)
+        # pymongo.timeout(...) in force: what remains of it is the window.
+        remaining = _csot.remaining()
+        return self._retry_loop(coro, options, RetryLoop(max(remaining or 0.0, 0.0), True))
 
-    async def _with_transaction(
+    async def _retry_loop_within(
+        self,
+        timeout: float,
+        coro: Callable[[AgnosticClientSession], Awaitable[_T]],
+        options: tuple[Any, ...],
+    ) -> _T:
+        # The client's timeoutMS bounds the whole call, not each operation.
+        with _pymongo_timeout(timeout):
+            return await self._retry_loop(coro, options, RetryLoop(timeout, True))
+
+    async def _retry_loop(
         self,
         coro: Callable[[AgnosticClientSession], Awaitable[_T]],
+        options: tuple[Any, ...],
         loop: RetryLoop,
-        read_concern: Optional[ReadConcern],
-        write_concern: Optional[WriteConcern],
-        read_preference: Optional[_ServerMode],
-        max_commit_time_ms: Optional[int],
     ) -> _T:
         core = self._core
+        delegate = self._delegate
         while True:
             backoff = loop.next_attempt()
             if backoff:
                 await asyncio.sleep(backoff)
-            self.start_transaction(read_concern, write_concern, read_preference, max_commit_time_ms)
+            # Already awaiting: apply the start to PyMongo at once, not pending.
+            core.begin_transaction(options, False)
+            try:
+                await delegate.start_transaction(*options)
+            except BaseException:
+                core.abandon_pending_start(delegate._transaction.state)
+                raise
             try:
                 ret = await coro(self)
             except BaseException as exc:
@@ -310,14 +323,19 @@ class AgnosticClientSession:
 
             while True:
                 try:
-                    await self.commit_transaction()
+                    await delegate.commit_transaction()
                 except PyMongoError as exc:
+                    core.observe(delegate._transaction.state)
                     action = loop.on_commit_error(exc)
                     if action == RETRY_COMMIT:
                         continue
                     if action == RETRY_TRANSACTION:
                         break
                     raise
+                except BaseException:
+                    core.observe(delegate._transaction.state)
+                    raise
+                core.observe(delegate._transaction.state)
                 return ret
 
     # -- context management --------------------------------------------------
