@@ -15,7 +15,7 @@ from pymongo.driver_info import DriverInfo
 from motorx._framework import AsyncioFramework
 from motorx._version import __version__
 from motorx.database import AgnosticDatabase
-from motorx.session import AgnosticClientSession, pymongo_session_for
+from motorx.session import AgnosticClientSession, run_with_session
 
 _NOT_GIVEN: Any = object()
 
@@ -152,19 +152,19 @@ class AgnosticClient:
     # -- commands ------------------------------------------------------------
 
     async def list_database_names(self, session: Any = None, comment: Any = None) -> list[str]:
-        return await self._delegate.list_database_names(
-            session=await pymongo_session_for(session), comment=comment
+        return await run_with_session(
+            self._delegate.list_database_names, (), {"session": session, "comment": comment}
         )
 
     async def drop_database(self, name_or_database: Any, session: Any = None, comment: Any = None) -> None:
         if isinstance(name_or_database, AgnosticDatabase):
             name_or_database = name_or_database.delegate
-        await self._delegate.drop_database(
-            name_or_database, session=await pymongo_session_for(session), comment=comment
+        await run_with_session(
+            self._delegate.drop_database, (name_or_database,), {"session": session, "comment": comment}
         )
 
     async def server_info(self, session: Any = None) -> Mapping[str, Any]:
-        return await self._delegate.server_info(session=await pymongo_session_for(session))
+        return await run_with_session(self._delegate.server_info, (), {"session": session})
 
     def close(self) -> "Optional[asyncio.Task[None]]":
         """Close the client: a plain call, as in Motor.

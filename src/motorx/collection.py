@@ -2,65 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
 from motorx.cursor import AgnosticCommandCursor, AgnosticCursor
-from motorx.session import AgnosticClientSession
+from motorx.session import run_with_session, split_session
 
 if TYPE_CHECKING:
     from motorx.database import AgnosticDatabase
-
-_R = TypeVar("_R")
-
-
-async def run_with_session(
-    method: Callable[..., Awaitable[_R]], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> _R:
-    """Await a PyMongo method, translating a motorx session argument.
-
-    The session may be given as ``session=`` or positionally (PyMongo allows
-    both).  A pending ``start_transaction`` is applied first and the core is
-    brought up to date after the command.  Anything that is not a motorx
-    session goes to PyMongo unchanged, so PyMongo raises its own error for it.
-    """
-    session = kwargs.get("session")
-    if session is None and args:
-        for i, arg in enumerate(args):
-            if isinstance(arg, AgnosticClientSession):
-                session = arg
-                args = args[:i] + (arg.delegate,) + args[i + 1 :]
-                break
-    elif isinstance(session, AgnosticClientSession):
-        kwargs["session"] = session.delegate
-    if not isinstance(session, AgnosticClientSession):
-        if session is not None:
-            check_session_type(session)
-        return await method(*args, **kwargs)
-    if session._core.start_pending:
-        await session._apply_pending_start()
-    try:
-        return await method(*args, **kwargs)
-    finally:
-        session._after_operation()
-
-
-def check_session_type(session: Any) -> None:
-    """PyMongo's error for a ``session=`` that is not a session at all.
-
-    PyMongo raises it from most paths, but some methods touch the session's
-    attributes first and fail with an AttributeError; motorx raises PyMongo's
-    clear error on every path.
-    """
-    if not isinstance(session, AsyncClientSession):
-        raise ValueError(
-            f"'session' argument must be an AsyncClientSession or None, not {type(session)}"
-        )
-
 
 class AgnosticCollection:
     _cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticCursor
@@ -205,18 +157,7 @@ class AgnosticCollection:
 
     def find(self, *args: Any, **kwargs: Any) -> AgnosticCursor:
         """Return a cursor over the matching documents (a plain call, as in Motor)."""
-        session = kwargs.get("session")
-        if isinstance(session, AgnosticClientSession):
-            kwargs["session"] = session.delegate
-        else:
-            if session is not None:
-                check_session_type(session)
-            session = None
-            for i, arg in enumerate(args):
-                if isinstance(arg, AgnosticClientSession):
-                    session = arg
-                    args = args[:i] + (arg.delegate,) + args[i + 1 :]
-                    break
+        session, args = split_session(args, kwargs)
         return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticCommandCursor:

@@ -12,7 +12,7 @@ from typing import Any, Optional
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.cursor import AsyncCursor
 
-from motorx.session import AgnosticClientSession
+from motorx.session import AgnosticClientSession, split_session
 
 def _check_length(length: Optional[int]) -> None:
     if length is not None:
@@ -141,14 +141,10 @@ class AgnosticCommandCursor(_CursorBase):
         owner: Any,
     ) -> None:
         self._start: Optional[Callable[..., Awaitable[AsyncCommandCursor[Any]]]] = start
-        self._args = args
+        self._session, self._args = split_session(args, kwargs)
         self._kwargs = kwargs
         self._owner = owner
         self._delegate: Optional[AsyncCommandCursor[Any]] = None
-        session = kwargs.get("session")
-        if not isinstance(session, AgnosticClientSession):
-            session = next((a for a in args if isinstance(a, AgnosticClientSession)), None)
-        self._session = session
 
     @property
     def delegate(self) -> Optional[AsyncCommandCursor[Any]]:
@@ -175,9 +171,11 @@ class AgnosticCommandCursor(_CursorBase):
     async def _started(self) -> Optional[AsyncCommandCursor[Any]]:
         """The PyMongo cursor, running the command on first use; None once closed."""
         if self._delegate is None and self._start is not None:
-            from motorx.collection import run_with_session
-
-            self._delegate = await run_with_session(self._start, self._args, self._kwargs)
+            await self._fetch_started()
+            try:
+                self._delegate = await self._start(*self._args, **self._kwargs)
+            finally:
+                self._fetch_done()
         return self._delegate
 
     async def to_list(self, length: Optional[int] = None) -> list[Any]:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from motorx.collection import AgnosticCollection, run_with_session
+from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor
+from motorx.session import run_with_session
 
 if TYPE_CHECKING:
     from motorx.client import AgnosticClient

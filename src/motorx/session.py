@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
 
 from bson.timestamp import Timestamp
+import pymongo
 from pymongo import _csot
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.client_session import SessionOptions, TransactionOptions
@@ -41,13 +42,10 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-# PyMongo keeps its transaction state on a private object; reading it is how
-# the core is kept in step with PyMongo (see SessionCore.observe).
+# PyMongo keeps its transaction state on a private object,
+# ``delegate._transaction.state``; reading it (inline) is how the core is kept
+# in step with PyMongo (see SessionCore.observe).
 _STARTING = _txcore.TXN_STARTING
-
-
-def _pymongo_txn_state(delegate: AsyncClientSession) -> int:
-    return delegate._transaction.state  # type: ignore[no-any-return]
 
 
 class _TransactionContext:
@@ -124,7 +122,7 @@ class AgnosticClientSession:
         except BaseException:
             # PyMongo refused (e.g. an unacknowledged inherited write concern):
             # nothing started, so the core goes back to PyMongo's state.
-            core.abandon_pending_start(_pymongo_txn_state(self._delegate))
+            core.abandon_pending_start(self._delegate._transaction.state)
             raise
         # PyMongo is now STARTING, which the core already is: nothing to observe.
 
@@ -132,7 +130,7 @@ class AgnosticClientSession:
         # The first command of a transaction moves PyMongo STARTING -> IN_PROGRESS.
         core = self._core
         if core.state == _STARTING and not core.start_pending:
-            core.observe(_pymongo_txn_state(self._delegate))
+            core.observe(self._delegate._transaction.state)
 
     # -- Motor's public API --------------------------------------------------
 
@@ -279,7 +277,7 @@ class AgnosticClientSession:
         options: tuple[Any, ...],
     ) -> _T:
         # The client's timeoutMS bounds the whole call, not each operation.
-        with _pymongo_timeout(timeout):
+        with pymongo.timeout(timeout):
             return await self._retry_loop(coro, options, RetryLoop(timeout, True))
 
     async def _retry_loop(
@@ -354,21 +352,56 @@ class AgnosticClientSession:
         pass
 
 
-def _pymongo_timeout(seconds: float) -> Any:
-    import pymongo
+def check_session_type(session: Any) -> None:
+    """PyMongo's error for a ``session=`` that is not a session at all.
 
-    return pymongo.timeout(seconds)
-
-
-async def pymongo_session_for(session: Any) -> Any:
-    """The PyMongo session to send with an operation given ``session=``.
-
-    A motorx session is unwrapped (applying a pending ``start_transaction``);
-    anything else goes to PyMongo unchanged, so an object that is not a session,
-    an ended session or another client's session gets PyMongo's own error.
+    PyMongo raises it from most paths, but some methods touch the session's
+    attributes first and fail with an AttributeError; motorx raises PyMongo's
+    clear error on every path.
     """
-    if isinstance(session, AgnosticClientSession):
-        if session._core.start_pending:
-            await session._apply_pending_start()
-        return session._delegate
-    return session
+    if not isinstance(session, AsyncClientSession):
+        raise ValueError(
+            f"'session' argument must be an AsyncClientSession or None, not {type(session)}"
+        )
+
+
+def split_session(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Optional[AgnosticClientSession], tuple[Any, ...]]:
+    """Find the motorx session among an operation's arguments.
+
+    The session may be given as ``session=`` or positionally (PyMongo allows
+    both); it is replaced by its PyMongo session (``kwargs`` in place, the new
+    ``args`` returned).  A PyMongo session passes through; anything else given
+    as ``session=`` gets PyMongo's ValueError.
+    """
+    session = kwargs.get("session")
+    if session is not None:
+        if isinstance(session, AgnosticClientSession):
+            kwargs["session"] = session._delegate
+            return session, args
+        check_session_type(session)
+        return None, args
+    for i, arg in enumerate(args):
+        if isinstance(arg, AgnosticClientSession):
+            return arg, args[:i] + (arg._delegate,) + args[i + 1 :]
+    return None, args
+
+
+async def run_with_session(
+    method: Callable[..., Awaitable[_T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> _T:
+    """Await a PyMongo method, translating a motorx session argument.
+
+    A pending ``start_transaction`` is applied first and the core is brought
+    up to date after the command.
+    """
+    session, args = split_session(args, kwargs)
+    if session is None:
+        return await method(*args, **kwargs)
+    if session._core.start_pending:
+        await session._apply_pending_start()
+    try:
+        return await method(*args, **kwargs)
+    finally:
+        session._after_operation()
