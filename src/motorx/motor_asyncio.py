@@ -7,6 +7,7 @@ from motorx.client import AgnosticClient
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticCursor
 from motorx.database import AgnosticDatabase
+from motorx.gridfs import AgnosticGridFSBucket, AgnosticGridIn, AgnosticGridOut, AgnosticGridOutCursor
 from motorx.session import AgnosticClientSession
 
 __all__ = [
@@ -16,6 +17,10 @@ __all__ = [
     "AsyncIOMotorCommandCursor",
     "AsyncIOMotorCursor",
     "AsyncIOMotorDatabase",
+    "AsyncIOMotorGridFSBucket",
+    "AsyncIOMotorGridIn",
+    "AsyncIOMotorGridOut",
+    "AsyncIOMotorGridOutCursor",
 ]
 
 
@@ -45,3 +50,24 @@ class AsyncIOMotorClient(AgnosticClient):
     _framework = AsyncioFramework
     _database_class = AsyncIOMotorDatabase
     _session_class = AsyncIOMotorClientSession
+
+
+# GridFS (motorx.gridfs): the flavour's collection/database classes are what
+# the constructors accept, as in Motor.
+class AsyncIOMotorGridOut(AgnosticGridOut):
+    _collection_class = AsyncIOMotorCollection
+
+
+class AsyncIOMotorGridIn(AgnosticGridIn):
+    _collection_class = AsyncIOMotorCollection
+
+
+class AsyncIOMotorGridOutCursor(AgnosticGridOutCursor):
+    _grid_out_class = AsyncIOMotorGridOut
+
+
+class AsyncIOMotorGridFSBucket(AgnosticGridFSBucket):
+    _database_class = AsyncIOMotorDatabase
+    _grid_in_class = AsyncIOMotorGridIn
+    _grid_out_class = AsyncIOMotorGridOut
+    _grid_out_cursor_class = AsyncIOMotorGridOutCursor

@@ -14,6 +14,7 @@ from motorx.client import AgnosticClient
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticCursor
 from motorx.database import AgnosticDatabase
+from motorx.gridfs import AgnosticGridFSBucket, AgnosticGridIn, AgnosticGridOut, AgnosticGridOutCursor
 from motorx.session import AgnosticClientSession
 
 __all__ = [
@@ -23,6 +24,10 @@ __all__ = [
     "MotorCommandCursor",
     "MotorCursor",
     "MotorDatabase",
+    "MotorGridFSBucket",
+    "MotorGridIn",
+    "MotorGridOut",
+    "MotorGridOutCursor",
 ]
 
 
@@ -52,3 +57,24 @@ class MotorClient(AgnosticClient):
     _framework = TornadoFramework
     _database_class = MotorDatabase
     _session_class = MotorClientSession
+
+
+# GridFS (motorx.gridfs): the flavour's collection/database classes are what
+# the constructors accept, as in Motor.
+class MotorGridOut(AgnosticGridOut):
+    _collection_class = MotorCollection
+
+
+class MotorGridIn(AgnosticGridIn):
+    _collection_class = MotorCollection
+
+
+class MotorGridOutCursor(AgnosticGridOutCursor):
+    _grid_out_class = MotorGridOut
+
+
+class MotorGridFSBucket(AgnosticGridFSBucket):
+    _database_class = MotorDatabase
+    _grid_in_class = MotorGridIn
+    _grid_out_class = MotorGridOut
+    _grid_out_cursor_class = MotorGridOutCursor
