@@ -18,6 +18,11 @@ directives = {
     # The core's objects are per-session state: never pickled, no doctest dict.
     "auto_pickle": False,
     "autotestdict": False,
+    # Free-threaded CPython (3.14t) keeps the GIL off when importing the core.
+    # A SessionCore is per-session state used from the one event-loop thread
+    # that owns the session (PyMongo's sessions are not thread-safe either),
+    # and the module has no mutable global state.
+    "freethreading_compatible": True,
 }
 macros = []
 if TRACE:
