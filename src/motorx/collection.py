@@ -1,22 +1,50 @@
-"""Collections: Motor's ``MotorCollection``/``AsyncIOMotorCollection`` on ``AsyncCollection``."""
+"""Collections: Motor's ``MotorCollection``/``AsyncIOMotorCollection`` on ``AsyncCollection``.
+
+Operations that talk to the server are coroutines; ``find()``,
+``find_raw_batches()``, ``aggregate()``, ``aggregate_raw_batches()``,
+``list_indexes()``, ``list_search_indexes()`` and ``watch()`` return a cursor
+or change stream at once, as in Motor.  Every ``session`` argument takes a
+motorx session (keyword or positional); PyMongo validates everything else.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+from pymongo.asynchronous.command_cursor import AsyncCommandCursor
+from pymongo.asynchronous.cursor import AsyncCursor, AsyncRawBatchCursor
+from pymongo.results import (
+    BulkWriteResult,
+    DeleteResult,
+    InsertManyResult,
+    InsertOneResult,
+    UpdateResult,
+)
 
-from motorx.cursor import AgnosticCommandCursor, AgnosticCursor
+from motorx.change_stream import AgnosticChangeStream
+from motorx.cursor import (
+    AgnosticCommandCursor,
+    AgnosticCursor,
+    AgnosticLatentCommandCursor,
+    AgnosticRawBatchCursor,
+)
 from motorx.session import run_with_session, split_session
 
 if TYPE_CHECKING:
     from motorx.database import AgnosticDatabase
 
+
 class AgnosticCollection:
+    """A MongoDB collection; get one with ``db.name``, ``db[name]`` or ``db.get_collection``."""
+
     _cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticCursor
+    _raw_batch_cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticRawBatchCursor
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
+    _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
+    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
 
     def __init__(
         self,
@@ -28,6 +56,10 @@ class AgnosticCollection:
         read_concern: Any = None,
         _delegate: Optional[AsyncCollection[Any]] = None,
     ) -> None:
+        if not isinstance(database, _database_module.AgnosticDatabase):
+            raise TypeError(
+                "First argument to %s must be a motorx database, not %r" % (type(self).__name__, database)
+            )
         self._database = database
         if _delegate is None:
             _delegate = database.delegate.get_collection(
@@ -43,10 +75,12 @@ class AgnosticCollection:
 
     @property
     def delegate(self) -> AsyncCollection[Any]:
+        """The PyMongo ``AsyncCollection`` this collection wraps."""
         return self._delegate
 
     @property
     def database(self) -> AgnosticDatabase:
+        """The motorx database this collection belongs to."""
         return self._database
 
     @property
@@ -90,8 +124,32 @@ class AgnosticCollection:
         full_name = "%s.%s" % (self.name, name)
         return type(self)(self._database, full_name, _delegate=self._delegate[name])
 
-    def with_options(self, *args: Any, **kwargs: Any) -> AgnosticCollection:
-        return type(self)(self._database, self.name, _delegate=self._delegate.with_options(*args, **kwargs))
+    def with_options(
+        self,
+        codec_options: Any = None,
+        read_preference: Any = None,
+        write_concern: Any = None,
+        read_concern: Any = None,
+    ) -> AgnosticCollection:
+        """A copy of this collection with other options (a plain call)."""
+        delegate = self._delegate.with_options(codec_options, read_preference, write_concern, read_concern)
+        return type(self)(self._database, self.name, _delegate=delegate)
+
+    def wrap(self, obj: Any) -> Any:
+        """Wrap a PyMongo async collection, cursor or change stream in its motorx class."""
+        if isinstance(obj, AsyncCollection):
+            return type(self)(self._database, obj.name, _delegate=obj)
+        if isinstance(obj, AsyncRawBatchCursor):
+            return self._raw_batch_cursor_class(obj, self)
+        if isinstance(obj, AsyncCursor):
+            return self._cursor_class(obj, self)
+        if isinstance(obj, AsyncCommandCursor):
+            return self._command_cursor_class(obj, self)
+        if isinstance(obj, AsyncChangeStream):
+            stream = self._change_stream_class(self)
+            stream._delegate = obj
+            return stream
+        return obj
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, AgnosticCollection):
@@ -120,46 +178,402 @@ class AgnosticCollection:
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
 
-    # -- CRUD ----------------------------------------------------------------
+    # -- writes --------------------------------------------------------------
 
-    async def insert_one(self, document: Any, *args: Any, **kwargs: Any) -> InsertOneResult:
-        return await run_with_session(self._delegate.insert_one, (document, *args), kwargs)
+    async def insert_one(
+        self,
+        document: Any,
+        bypass_document_validation: Optional[bool] = None,
+        session: Any = None,
+        comment: Optional[Any] = None,
+    ) -> InsertOneResult:
+        return await run_with_session(
+            self._delegate.insert_one,
+            (document,),
+            {"bypass_document_validation": bypass_document_validation, "session": session, "comment": comment},
+        )
 
-    async def insert_many(self, documents: Any, *args: Any, **kwargs: Any) -> InsertManyResult:
-        return await run_with_session(self._delegate.insert_many, (documents, *args), kwargs)
+    async def insert_many(
+        self,
+        documents: Iterable[Any],
+        ordered: bool = True,
+        bypass_document_validation: Optional[bool] = None,
+        session: Any = None,
+        comment: Optional[Any] = None,
+    ) -> InsertManyResult:
+        return await run_with_session(
+            self._delegate.insert_many,
+            (documents,),
+            {
+                "ordered": ordered,
+                "bypass_document_validation": bypass_document_validation,
+                "session": session,
+                "comment": comment,
+            },
+        )
 
-    async def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Optional[Any]:
+    async def replace_one(
+        self,
+        filter: Mapping[str, Any],
+        replacement: Mapping[str, Any],
+        upsert: bool = False,
+        bypass_document_validation: Optional[bool] = None,
+        collation: Optional[Any] = None,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        sort: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+    ) -> UpdateResult:
+        return await run_with_session(
+            self._delegate.replace_one,
+            (filter, replacement),
+            {
+                "upsert": upsert,
+                "bypass_document_validation": bypass_document_validation,
+                "collation": collation,
+                "hint": hint,
+                "session": session,
+                "let": let,
+                "sort": sort,
+                "comment": comment,
+            },
+        )
+
+    async def update_one(
+        self,
+        filter: Mapping[str, Any],
+        update: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+        upsert: bool = False,
+        bypass_document_validation: Optional[bool] = None,
+        collation: Optional[Any] = None,
+        array_filters: Optional[Sequence[Mapping[str, Any]]] = None,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        sort: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+    ) -> UpdateResult:
+        return await run_with_session(
+            self._delegate.update_one,
+            (filter, update),
+            {
+                "upsert": upsert,
+                "bypass_document_validation": bypass_document_validation,
+                "collation": collation,
+                "array_filters": array_filters,
+                "hint": hint,
+                "session": session,
+                "let": let,
+                "sort": sort,
+                "comment": comment,
+            },
+        )
+
+    async def update_many(
+        self,
+        filter: Mapping[str, Any],
+        update: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+        upsert: bool = False,
+        array_filters: Optional[Sequence[Mapping[str, Any]]] = None,
+        bypass_document_validation: Optional[bool] = None,
+        collation: Optional[Any] = None,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+    ) -> UpdateResult:
+        return await run_with_session(
+            self._delegate.update_many,
+            (filter, update),
+            {
+                "upsert": upsert,
+                "array_filters": array_filters,
+                "bypass_document_validation": bypass_document_validation,
+                "collation": collation,
+                "hint": hint,
+                "session": session,
+                "let": let,
+                "comment": comment,
+            },
+        )
+
+    async def delete_one(
+        self,
+        filter: Mapping[str, Any],
+        collation: Optional[Any] = None,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+    ) -> DeleteResult:
+        return await run_with_session(
+            self._delegate.delete_one,
+            (filter,),
+            {"collation": collation, "hint": hint, "session": session, "let": let, "comment": comment},
+        )
+
+    async def delete_many(
+        self,
+        filter: Mapping[str, Any],
+        collation: Optional[Any] = None,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+    ) -> DeleteResult:
+        return await run_with_session(
+            self._delegate.delete_many,
+            (filter,),
+            {"collation": collation, "hint": hint, "session": session, "let": let, "comment": comment},
+        )
+
+    async def bulk_write(
+        self,
+        requests: Sequence[Any],
+        ordered: bool = True,
+        bypass_document_validation: Optional[bool] = None,
+        session: Any = None,
+        comment: Optional[Any] = None,
+        let: Optional[Mapping[str, Any]] = None,
+    ) -> BulkWriteResult:
+        return await run_with_session(
+            self._delegate.bulk_write,
+            (requests,),
+            {
+                "ordered": ordered,
+                "bypass_document_validation": bypass_document_validation,
+                "session": session,
+                "comment": comment,
+                "let": let,
+            },
+        )
+
+    async def find_one_and_delete(
+        self,
+        filter: Mapping[str, Any],
+        projection: Optional[Union[Mapping[str, Any], Iterable[str]]] = None,
+        sort: Optional[Any] = None,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs.update(projection=projection, sort=sort, hint=hint, session=session, let=let, comment=comment)
+        return await run_with_session(self._delegate.find_one_and_delete, (filter,), kwargs)
+
+    async def find_one_and_replace(
+        self,
+        filter: Mapping[str, Any],
+        replacement: Mapping[str, Any],
+        projection: Optional[Union[Mapping[str, Any], Iterable[str]]] = None,
+        sort: Optional[Any] = None,
+        upsert: bool = False,
+        return_document: bool = False,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs.update(
+            projection=projection,
+            sort=sort,
+            upsert=upsert,
+            return_document=return_document,
+            hint=hint,
+            session=session,
+            let=let,
+            comment=comment,
+        )
+        return await run_with_session(self._delegate.find_one_and_replace, (filter, replacement), kwargs)
+
+    async def find_one_and_update(
+        self,
+        filter: Mapping[str, Any],
+        update: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+        projection: Optional[Union[Mapping[str, Any], Iterable[str]]] = None,
+        sort: Optional[Any] = None,
+        upsert: bool = False,
+        return_document: bool = False,
+        array_filters: Optional[Sequence[Mapping[str, Any]]] = None,
+        hint: Optional[Any] = None,
+        session: Any = None,
+        let: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs.update(
+            projection=projection,
+            sort=sort,
+            upsert=upsert,
+            return_document=return_document,
+            array_filters=array_filters,
+            hint=hint,
+            session=session,
+            let=let,
+            comment=comment,
+        )
+        return await run_with_session(self._delegate.find_one_and_update, (filter, update), kwargs)
+
+    # -- reads ---------------------------------------------------------------
+
+    async def find_one(self, filter: Optional[Any] = None, *args: Any, **kwargs: Any) -> Optional[Any]:
+        """The first matching document or None; takes ``find()``'s arguments."""
         return await run_with_session(self._delegate.find_one, (filter, *args), kwargs)
 
-    async def update_one(self, filter: Mapping[str, Any], update: Any, *args: Any, **kwargs: Any) -> UpdateResult:
-        return await run_with_session(self._delegate.update_one, (filter, update, *args), kwargs)
-
-    async def update_many(self, filter: Mapping[str, Any], update: Any, *args: Any, **kwargs: Any) -> UpdateResult:
-        return await run_with_session(self._delegate.update_many, (filter, update, *args), kwargs)
-
-    async def replace_one(self, filter: Mapping[str, Any], replacement: Mapping[str, Any], *args: Any, **kwargs: Any) -> UpdateResult:
-        return await run_with_session(self._delegate.replace_one, (filter, replacement, *args), kwargs)
-
-    async def delete_one(self, filter: Mapping[str, Any], *args: Any, **kwargs: Any) -> DeleteResult:
-        return await run_with_session(self._delegate.delete_one, (filter, *args), kwargs)
-
-    async def delete_many(self, filter: Mapping[str, Any], *args: Any, **kwargs: Any) -> DeleteResult:
-        return await run_with_session(self._delegate.delete_many, (filter, *args), kwargs)
-
-    async def count_documents(self, filter: Mapping[str, Any], *args: Any, **kwargs: Any) -> int:
-        return await run_with_session(self._delegate.count_documents, (filter, *args), kwargs)
-
-    async def find_one_and_update(self, filter: Mapping[str, Any], update: Any, *args: Any, **kwargs: Any) -> Any:
-        return await run_with_session(self._delegate.find_one_and_update, (filter, update, *args), kwargs)
-
-    async def drop(self, *args: Any, **kwargs: Any) -> None:
-        await run_with_session(self._delegate.drop, args, kwargs)
-
     def find(self, *args: Any, **kwargs: Any) -> AgnosticCursor:
-        """Return a cursor over the matching documents (a plain call, as in Motor)."""
+        """A cursor over the matching documents; a plain call, the query runs on iteration."""
         session, args = split_session(args, kwargs)
         return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticCommandCursor:
-        """Return a cursor for an aggregation at once; it runs on first iteration, as in Motor."""
-        return self._command_cursor_class(self._delegate.aggregate, (pipeline, *args), kwargs, self)
+    def find_raw_batches(self, *args: Any, **kwargs: Any) -> AgnosticCursor:
+        """Like ``find()``, but each item is a batch of raw BSON bytes."""
+        session, args = split_session(args, kwargs)
+        return self._raw_batch_cursor_class(self._delegate.find_raw_batches(*args, **kwargs), self, session)
+
+    async def count_documents(
+        self, filter: Mapping[str, Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
+    ) -> int:
+        kwargs.update(session=session, comment=comment)
+        return await run_with_session(self._delegate.count_documents, (filter,), kwargs)
+
+    async def estimated_document_count(self, comment: Optional[Any] = None, **kwargs: Any) -> int:
+        kwargs["comment"] = comment
+        return await self._delegate.estimated_document_count(**kwargs)
+
+    async def distinct(
+        self,
+        key: str,
+        filter: Optional[Mapping[str, Any]] = None,
+        session: Any = None,
+        comment: Optional[Any] = None,
+        hint: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> list[Any]:
+        kwargs.update(session=session, comment=comment, hint=hint)
+        return await run_with_session(self._delegate.distinct, (key, filter), kwargs)
+
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor:
+        """A cursor for an aggregation, at once; the command runs on first iteration."""
+        return self._latent_command_cursor_class(self, self._delegate.aggregate, (pipeline, *args), kwargs)
+
+    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AgnosticLatentCommandCursor:
+        """Like ``aggregate()``, but each item is a batch of raw BSON bytes."""
+        return self._latent_command_cursor_class(self, self._delegate.aggregate_raw_batches, (pipeline,), kwargs)
+
+    def watch(
+        self,
+        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+        full_document: Optional[str] = None,
+        resume_after: Optional[Mapping[str, Any]] = None,
+        max_await_time_ms: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        collation: Optional[Any] = None,
+        start_at_operation_time: Optional[Any] = None,
+        session: Any = None,
+        start_after: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        full_document_before_change: Optional[str] = None,
+        show_expanded_events: Optional[bool] = None,
+    ) -> AgnosticChangeStream:
+        """A change stream on this collection, at once; it starts on first use."""
+        return self._change_stream_class(
+            self,
+            pipeline,
+            full_document,
+            resume_after,
+            max_await_time_ms,
+            batch_size,
+            collation,
+            start_at_operation_time,
+            session,
+            start_after,
+            comment,
+            full_document_before_change,
+            show_expanded_events,
+        )
+
+    # -- indexes -------------------------------------------------------------
+
+    async def create_index(self, keys: Any, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> str:
+        kwargs.update(session=session, comment=comment)
+        return await run_with_session(self._delegate.create_index, (keys,), kwargs)
+
+    async def create_indexes(
+        self, indexes: Sequence[Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
+    ) -> list[str]:
+        kwargs.update(session=session, comment=comment)
+        return await run_with_session(self._delegate.create_indexes, (indexes,), kwargs)
+
+    async def drop_index(self, index_or_name: Any, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
+        kwargs.update(session=session, comment=comment)
+        await run_with_session(self._delegate.drop_index, (index_or_name,), kwargs)
+
+    async def drop_indexes(self, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
+        kwargs.update(session=session, comment=comment)
+        await run_with_session(self._delegate.drop_indexes, (), kwargs)
+
+    def list_indexes(self, session: Any = None, **kwargs: Any) -> AgnosticLatentCommandCursor:
+        """A cursor over this collection's index documents, at once (listIndexes on iteration)."""
+        kwargs["session"] = session
+        return self._latent_command_cursor_class(
+            self, self._delegate.list_indexes, (), kwargs, batch_size_option=False
+        )
+
+    async def index_information(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
+        return await run_with_session(self._delegate.index_information, (), {"session": session, "comment": comment})
+
+    async def create_search_index(
+        self, model: Any, session: Any = None, comment: Any = None, **kwargs: Any
+    ) -> str:
+        kwargs.update(session=session, comment=comment)
+        return await run_with_session(self._delegate.create_search_index, (model,), kwargs)
+
+    async def create_search_indexes(
+        self, models: list[Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
+    ) -> list[str]:
+        kwargs.update(session=session, comment=comment)
+        return await run_with_session(self._delegate.create_search_indexes, (models,), kwargs)
+
+    async def drop_search_index(self, name: str, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
+        kwargs.update(session=session, comment=comment)
+        await run_with_session(self._delegate.drop_search_index, (name,), kwargs)
+
+    async def update_search_index(
+        self,
+        name: str,
+        definition: Mapping[str, Any],
+        session: Any = None,
+        comment: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.update(session=session, comment=comment)
+        await run_with_session(self._delegate.update_search_index, (name, definition), kwargs)
+
+    def list_search_indexes(self, *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor:
+        """A cursor over this collection's Atlas Search indexes, at once."""
+        return self._latent_command_cursor_class(self, self._delegate.list_search_indexes, args, kwargs)
+
+    # -- the collection itself -----------------------------------------------
+
+    async def drop(
+        self, session: Any = None, comment: Optional[Any] = None, encrypted_fields: Optional[Mapping[str, Any]] = None
+    ) -> None:
+        await run_with_session(
+            self._delegate.drop, (), {"session": session, "comment": comment, "encrypted_fields": encrypted_fields}
+        )
+
+    async def rename(
+        self, new_name: str, session: Any = None, comment: Optional[Any] = None, **kwargs: Any
+    ) -> MutableMapping[str, Any]:
+        kwargs.update(session=session, comment=comment)
+        return await run_with_session(self._delegate.rename, (new_name,), kwargs)
+
+    async def options(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
+        return await run_with_session(self._delegate.options, (), {"session": session, "comment": comment})
+
+
+# At the end: motorx.database imports this module.
+import motorx.database as _database_module  # noqa: E402

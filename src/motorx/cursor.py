@@ -1,18 +1,41 @@
-"""Cursors: Motor's ``MotorCursor`` and ``MotorCommandCursor`` on PyMongo's async cursors.
+"""Cursors with Motor's shape on PyMongo's async cursors.
 
-``find()`` and ``aggregate()`` return a cursor synchronously, as in Motor; the
-first command is sent when the cursor is first iterated.
+* :class:`AgnosticCursor` is what ``find()`` returns: created synchronously,
+  the query is sent on first iteration; chaining modifiers return the cursor.
+* :class:`AgnosticCommandCursor` wraps a command cursor that already exists
+  (``list_collections()``, ``list_databases()``, ``cursor_command()``).
+* :class:`AgnosticLatentCommandCursor` is what ``aggregate()``,
+  ``list_indexes()``, ``list_search_indexes()`` and
+  ``aggregate_raw_batches()`` return: created synchronously, its command is
+  sent on first iteration, as in Motor.
+
+Every cursor has Motor's members: ``to_list(length)`` (``None`` for all),
+``next()``, ``async for``, ``async with``, ``close()``, ``alive``, ``each()``
+and the deprecated ``fetch_next``/``next_object()``.  ``delegate`` is the
+wrapped PyMongo *async* cursor (in Motor it was PyMongo's synchronous one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, Optional
+import asyncio
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from types import TracebackType
+from typing import Any, Optional, TypeVar, Union
 
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.cursor import AsyncCursor
+from pymongo.cursor_shared import _QUERY_OPTIONS
+from pymongo.errors import InvalidOperation
 
 from motorx.session import AgnosticClientSession, split_session
+
+_C = TypeVar("_C", bound="_BaseCursor")
+_T = TypeVar("_T")
+
+_TAILABLE = _QUERY_OPTIONS["tailable_cursor"]
+
 
 def _check_length(length: Optional[int]) -> None:
     if length is not None:
@@ -22,8 +45,57 @@ def _check_length(length: Optional[int]) -> None:
             raise ValueError("length must be non-negative")
 
 
-class _CursorBase:
+def run_to_completion(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Finish a PyMongo coroutine that does no I/O, synchronously.
+
+    Some of PyMongo's async cursor methods (``add_option``) are coroutines
+    only for symmetry: they never suspend.  Motor's are plain chaining
+    methods, so motorx drives them to completion in place.  Should one ever
+    suspend, that is a PyMongo change motorx must hear about, not paper over.
+    """
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError("motorx: %r unexpectedly needs I/O" % (coro,))
+
+
+def _spawn(coro: Coroutine[Any, Any, Any], io_loop: Any) -> "asyncio.Future[Any]":
+    """Run ``coro`` in the background on the running loop (or the cursor's loop)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = getattr(io_loop, "asyncio_loop", io_loop)  # a tornado IOLoop runs on asyncio
+    return loop.create_task(coro)
+
+
+class _BaseCursor:
+    """What every Motor cursor has; subclasses say how to reach PyMongo's cursor."""
+
     _session: Optional[AgnosticClientSession]
+
+    def __init__(self, owner: Any, session: Optional[AgnosticClientSession]) -> None:
+        self._owner = owner
+        self._session = session
+        # Documents fetched by the deprecated ``fetch_next`` and not yet
+        # handed out by ``next_object``/``next``/``to_list``.
+        self._peeked: deque[Any] = deque()
+
+    # -- subclass hooks ------------------------------------------------------
+
+    def _current(self) -> Optional[Union[AsyncCursor[Any], AsyncCommandCursor[Any]]]:
+        """The PyMongo cursor if it exists yet (latent cursors: after start)."""
+        raise NotImplementedError
+
+    async def _started(self) -> Optional[Union[AsyncCursor[Any], AsyncCommandCursor[Any]]]:
+        """The PyMongo cursor, starting it if needed; None once closed unstarted."""
+        raise NotImplementedError
+
+    def _is_tailable(self) -> bool:
+        return False
+
+    # -- session bookkeeping (a pending start_transaction, PyMongo's state) ---
 
     async def _fetch_started(self) -> None:
         session = self._session
@@ -34,162 +106,38 @@ class _CursorBase:
         if self._session is not None:
             self._session._after_operation()
 
-    def __aiter__(self) -> Any:
-        return self
-
-
-class AgnosticCursor(_CursorBase):
-    """The cursor ``find()`` returns."""
-
-    def __init__(self, cursor: AsyncCursor[Any], collection: Any, session: Optional[AgnosticClientSession]) -> None:
-        self._delegate = cursor
-        self._collection = collection
-        self._session = session
-
-    @property
-    def delegate(self) -> AsyncCursor[Any]:
-        return self._delegate
-
-    @property
-    def collection(self) -> Any:
-        return self._collection
+    # -- Motor's members -----------------------------------------------------
 
     @property
     def session(self) -> Optional[AgnosticClientSession]:
+        """The motorx session this cursor runs in, if one was passed."""
         return self._session
 
     @property
     def alive(self) -> bool:
-        return self._delegate.alive
+        """Might this cursor still return documents? (True before it starts.)"""
+        if self._peeked:
+            return True
+        cursor = self._current()
+        return True if cursor is None else cursor.alive
 
     @property
     def cursor_id(self) -> Optional[int]:
-        return self._delegate.cursor_id
+        cursor = self._current()
+        return None if cursor is None else cursor.cursor_id
 
     @property
-    def address(self) -> Any:
-        return self._delegate.address
-
-    def get_io_loop(self) -> Any:
-        return self._collection.get_io_loop()
-
-    # Chaining: each returns this cursor, as in Motor.
-    def sort(self, *args: Any, **kwargs: Any) -> AgnosticCursor:
-        self._delegate.sort(*args, **kwargs)
-        return self
-
-    def limit(self, limit: int) -> AgnosticCursor:
-        self._delegate.limit(limit)
-        return self
-
-    def skip(self, skip: int) -> AgnosticCursor:
-        self._delegate.skip(skip)
-        return self
-
-    def batch_size(self, batch_size: int) -> AgnosticCursor:
-        self._delegate.batch_size(batch_size)
-        return self
-
-    def max_time_ms(self, max_time_ms: Optional[int]) -> AgnosticCursor:
-        self._delegate.max_time_ms(max_time_ms)
-        return self
-
-    def hint(self, index: Any) -> AgnosticCursor:
-        self._delegate.hint(index)
-        return self
-
-    def comment(self, comment: Any) -> AgnosticCursor:
-        self._delegate.comment(comment)
-        return self
-
-    def collation(self, collation: Any) -> AgnosticCursor:
-        self._delegate.collation(collation)
-        return self
-
-    async def to_list(self, length: Optional[int] = None) -> list[Any]:
-        """Up to ``length`` documents (all when ``None``); ``[]`` once exhausted."""
-        _check_length(length)
-        if length == 0:
-            return []
-        await self._fetch_started()
-        try:
-            return await self._delegate.to_list(length)
-        finally:
-            self._fetch_done()
-
-    async def next(self) -> Any:
-        await self._fetch_started()
-        try:
-            return await self._delegate.next()
-        finally:
-            self._fetch_done()
-
-    __anext__ = next
-
-    async def close(self) -> None:
-        await self._delegate.close()
-
-
-class AgnosticCommandCursor(_CursorBase):
-    """The cursor ``aggregate()`` returns: the command runs on first iteration."""
-
-    def __init__(
-        self,
-        start: Callable[..., Awaitable[AsyncCommandCursor[Any]]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        owner: Any,
-    ) -> None:
-        self._start: Optional[Callable[..., Awaitable[AsyncCommandCursor[Any]]]] = start
-        self._session, self._args = split_session(args, kwargs)
-        self._kwargs = kwargs
-        self._owner = owner
-        self._delegate: Optional[AsyncCommandCursor[Any]] = None
-
-    @property
-    def delegate(self) -> Optional[AsyncCommandCursor[Any]]:
-        return self._delegate
-
-    @property
-    def session(self) -> Optional[AgnosticClientSession]:
-        return self._session
-
-    @property
-    def alive(self) -> bool:
-        return self._delegate is None or self._delegate.alive
+    def address(self) -> Optional[tuple[str, Any]]:
+        cursor = self._current()
+        return None if cursor is None else cursor.address
 
     def get_io_loop(self) -> Any:
         return self._owner.get_io_loop()
 
-    def batch_size(self, batch_size: int) -> AgnosticCommandCursor:
-        if self._delegate is None:
-            self._kwargs["batchSize"] = batch_size
-        else:
-            self._delegate.batch_size(batch_size)
-        return self
-
-    async def _started(self) -> Optional[AsyncCommandCursor[Any]]:
-        """The PyMongo cursor, running the command on first use; None once closed."""
-        if self._delegate is None and self._start is not None:
-            await self._fetch_started()
-            try:
-                self._delegate = await self._start(*self._args, **self._kwargs)
-            finally:
-                self._fetch_done()
-        return self._delegate
-
-    async def to_list(self, length: Optional[int] = None) -> list[Any]:
-        _check_length(length)
-        cursor = await self._started()
-        if length == 0 or cursor is None:
-            return []
-        await self._fetch_started()
-        try:
-            return await cursor.to_list(length)
-        finally:
-            self._fetch_done()
-
     async def next(self) -> Any:
+        """The next document; raises ``StopAsyncIteration`` when exhausted."""
+        if self._peeked:
+            return self._peeked.popleft()
         cursor = await self._started()
         if cursor is None:
             raise StopAsyncIteration
@@ -199,9 +147,366 @@ class AgnosticCommandCursor(_CursorBase):
         finally:
             self._fetch_done()
 
-    __anext__ = next
+    def __aiter__(self: _C) -> _C:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self.next()
+
+    async def to_list(self, length: Optional[int] = None) -> list[Any]:
+        """Up to ``length`` documents (all of them when ``None``); ``[]`` once exhausted."""
+        _check_length(length)
+        if self._is_tailable():
+            raise InvalidOperation("Can't call to_list on tailable cursor")
+        result: list[Any] = []
+        while self._peeked and (length is None or len(result) < length):
+            result.append(self._peeked.popleft())
+        if length is not None and len(result) >= length:
+            return result
+        cursor = await self._started()
+        if cursor is None or not cursor.alive:
+            return result
+        await self._fetch_started()
+        try:
+            result.extend(await cursor.to_list(None if length is None else length - len(result)))
+        finally:
+            self._fetch_done()
+        return result
+
+    @property
+    def fetch_next(self) -> Coroutine[Any, Any, bool]:
+        """**Deprecated** (as in Motor): ``while await cursor.fetch_next: cursor.next_object()``.
+
+        Resolves to True when :meth:`next_object` will return a document.
+        """
+        warnings.warn(
+            "The fetch_next property is deprecated and may be removed in a future "
+            "major release. Use `async for` to iterate over Cursor objects instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._fetch_one()
+
+    async def _fetch_one(self) -> bool:
+        if self._peeked:
+            return True
+        try:
+            self._peeked.append(await self.next())
+        except StopAsyncIteration:
+            return False
+        return True
+
+    def next_object(self) -> Any:
+        """**Deprecated** (as in Motor): the document ``fetch_next`` fetched, or None."""
+        warnings.warn(
+            "The next_object method is deprecated and may be removed in a future "
+            "major release.  Use `async for` to iterate over Cursor objects instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if not self._peeked:
+            return None
+        return self._peeked.popleft()
+
+    def each(self, callback: Callable[[Any, Optional[BaseException]], Any]) -> None:
+        """Call ``callback(doc, None)`` for each document, then ``callback(None, None)``.
+
+        Returns at once; iteration runs on the event loop.  Returning exactly
+        ``False`` from the callback stops early (the cursor stays open); an
+        error is passed as ``callback(None, error)``.
+        """
+        if not callable(callback):
+            raise TypeError("callback must be a callable")
+        _spawn(self._each(callback), self.get_io_loop())
+
+    async def _each(self, callback: Callable[[Any, Optional[BaseException]], Any]) -> None:
+        while True:
+            try:
+                doc = await self.next()
+            except StopAsyncIteration:
+                break
+            except Exception as error:
+                callback(None, error)
+                return
+            if callback(doc, None) is False:
+                return
+        callback(None, None)
 
     async def close(self) -> None:
+        """Kill this cursor on the server (nothing to do if it never started)."""
+        self._peeked.clear()
+        cursor = self._current()
+        if cursor is not None:
+            await cursor.close()
+
+    async def __aenter__(self: _C) -> _C:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+
+class AgnosticCursor(_BaseCursor):
+    """The cursor ``find()`` returns; the query is sent on first iteration."""
+
+    def __init__(
+        self, cursor: AsyncCursor[Any], collection: Any, session: Optional[AgnosticClientSession] = None
+    ) -> None:
+        super().__init__(collection, session)
+        self._delegate = cursor
+
+    @property
+    def delegate(self) -> AsyncCursor[Any]:
+        """The PyMongo ``AsyncCursor`` this cursor wraps."""
+        return self._delegate
+
+    @property
+    def collection(self) -> Any:
+        """The motorx collection this cursor reads."""
+        return self._owner
+
+    def _current(self) -> AsyncCursor[Any]:
+        return self._delegate
+
+    async def _started(self) -> AsyncCursor[Any]:
+        return self._delegate
+
+    def _is_tailable(self) -> bool:
+        # PyMongo keeps the query flags privately; Motor refused to_list on
+        # tailable cursors (it would never finish) and so does motorx.
+        return bool(getattr(self._delegate, "_query_flags", 0) & _TAILABLE)
+
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__, self._delegate)
+
+    # -- chaining modifiers: each changes the query and returns this cursor --
+
+    def add_option(self, mask: int) -> AgnosticCursor:
+        run_to_completion(self._delegate.add_option(mask))
+        return self
+
+    def remove_option(self, mask: int) -> AgnosticCursor:
+        self._delegate.remove_option(mask)
+        return self
+
+    def allow_disk_use(self, allow_disk_use: bool) -> AgnosticCursor:
+        self._delegate.allow_disk_use(allow_disk_use)
+        return self
+
+    def batch_size(self, batch_size: int) -> AgnosticCursor:
+        self._delegate.batch_size(batch_size)
+        return self
+
+    def collation(self, collation: Optional[Any]) -> AgnosticCursor:
+        self._delegate.collation(collation)
+        return self
+
+    def comment(self, comment: Any) -> AgnosticCursor:
+        self._delegate.comment(comment)
+        return self
+
+    def hint(self, index: Optional[Any]) -> AgnosticCursor:
+        self._delegate.hint(index)
+        return self
+
+    def limit(self, limit: int) -> AgnosticCursor:
+        self._delegate.limit(limit)
+        return self
+
+    def max(self, spec: Any) -> AgnosticCursor:
+        self._delegate.max(spec)
+        return self
+
+    def max_await_time_ms(self, max_await_time_ms: Optional[int]) -> AgnosticCursor:
+        self._delegate.max_await_time_ms(max_await_time_ms)
+        return self
+
+    def max_scan(self, max_scan: Optional[int]) -> AgnosticCursor:
+        self._delegate.max_scan(max_scan)
+        return self
+
+    def max_time_ms(self, max_time_ms: Optional[int]) -> AgnosticCursor:
+        self._delegate.max_time_ms(max_time_ms)
+        return self
+
+    def min(self, spec: Any) -> AgnosticCursor:
+        self._delegate.min(spec)
+        return self
+
+    def skip(self, skip: int) -> AgnosticCursor:
+        self._delegate.skip(skip)
+        return self
+
+    def sort(self, key_or_list: Any, direction: Optional[Union[int, str]] = None) -> AgnosticCursor:
+        self._delegate.sort(key_or_list, direction)
+        return self
+
+    def where(self, code: Any) -> AgnosticCursor:
+        self._delegate.where(code)
+        return self
+
+    # -- reads that run their own command --------------------------------------
+
+    async def distinct(self, key: str) -> list[Any]:
+        """Distinct values of ``key`` among this cursor's documents."""
+        await self._fetch_started()
+        try:
+            return await self._delegate.distinct(key)
+        finally:
+            self._fetch_done()
+
+    async def explain(self) -> Any:
+        """The server's explain output for this query."""
+        await self._fetch_started()
+        try:
+            return await self._delegate.explain()
+        finally:
+            self._fetch_done()
+
+    # -- starting over -------------------------------------------------------
+
+    def rewind(self) -> AgnosticCursor:
+        """Rewind to the unevaluated state, keeping every option; a plain call as in Motor.
+
+        PyMongo's async ``rewind`` must await killing the server cursor; here
+        the cursor continues on a fresh unevaluated copy at once, and a
+        server cursor still open is killed in the background.
+        """
+        self._peeked.clear()
+        old = self._delegate
+        if old.cursor_id is None and old.retrieved == 0 and old.alive:
+            return self  # never started: nothing to rewind
+        self._delegate = old.clone()
+        if old.cursor_id:
+            _spawn(old.close(), self.get_io_loop())
+        return self
+
+    def clone(self) -> AgnosticCursor:
+        """An unevaluated copy of this cursor with the same options."""
+        return type(self)(self._delegate.clone(), self._owner, self._session)
+
+    def __copy__(self) -> AgnosticCursor:
+        return type(self)(self._delegate.__copy__(), self._owner, self._session)
+
+    def __deepcopy__(self, memo: Any) -> AgnosticCursor:
+        return type(self)(self._delegate.__deepcopy__(memo), self._owner, self._session)
+
+
+class AgnosticRawBatchCursor(AgnosticCursor):
+    """What ``find_raw_batches()`` returns: each item is a batch of raw BSON bytes."""
+
+
+class AgnosticCommandCursor(_BaseCursor):
+    """A command cursor that exists already (``list_collections()`` and the like)."""
+
+    def __init__(
+        self,
+        cursor: Optional[AsyncCommandCursor[Any]],
+        owner: Any,
+        session: Optional[AgnosticClientSession] = None,
+    ) -> None:
+        super().__init__(owner, session)
+        self._delegate = cursor
+
+    @property
+    def delegate(self) -> Optional[AsyncCommandCursor[Any]]:
+        """The PyMongo ``AsyncCommandCursor`` (None until a latent cursor starts)."""
+        return self._delegate
+
+    def _current(self) -> Optional[AsyncCommandCursor[Any]]:
+        return self._delegate
+
+    async def _started(self) -> Optional[AsyncCommandCursor[Any]]:
+        return self._delegate
+
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__, self._delegate)
+
+    def batch_size(self, batch_size: int) -> AgnosticCommandCursor:
         if self._delegate is not None:
-            await self._delegate.close()
-        self._start = None
+            self._delegate.batch_size(batch_size)
+        return self
+
+    async def try_next(self) -> Optional[Any]:
+        """The next document without waiting for more: None if a getMore brings none."""
+        if self._peeked:
+            return self._peeked.popleft()
+        cursor = await self._started()
+        if cursor is None:
+            return None
+        await self._fetch_started()
+        try:
+            return await cursor.try_next()
+        finally:
+            self._fetch_done()
+
+
+class AgnosticLatentCommandCursor(AgnosticCommandCursor):
+    """A command cursor whose command (aggregate, listIndexes...) runs on first iteration."""
+
+    def __init__(
+        self,
+        owner: Any,
+        start: Callable[..., Awaitable[AsyncCommandCursor[Any]]],
+        args: tuple[Any, ...] = (),
+        kwargs: Optional[dict[str, Any]] = None,
+        batch_size_option: bool = True,
+    ) -> None:
+        kwargs = {} if kwargs is None else kwargs
+        session, args = split_session(args, kwargs)
+        super().__init__(None, owner, session)
+        self._start: Optional[Callable[..., Awaitable[AsyncCommandCursor[Any]]]] = start
+        self._args = args
+        self._kwargs = kwargs
+        # aggregate takes batchSize as a command option; listIndexes does not,
+        # so its batch size is set on PyMongo's cursor once that exists.
+        self._batch_size_option = batch_size_option
+        self._batch_size: Optional[int] = None
+
+    @property
+    def collection(self) -> Any:
+        """The motorx collection (or database, for a database aggregate) it runs on."""
+        return self._owner
+
+    def batch_size(self, batch_size: int) -> AgnosticLatentCommandCursor:
+        if self._delegate is None:
+            if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+                raise TypeError(f"batch_size must be an integer, not {type(batch_size)}")
+            if batch_size < 0:
+                raise ValueError("batch_size must be >= 0")
+            if self._batch_size_option:
+                # Not started: becomes the command's batchSize, as in Motor.
+                self._kwargs["batchSize"] = batch_size
+            else:
+                self._batch_size = batch_size
+        else:
+            self._delegate.batch_size(batch_size)
+        return self
+
+    async def _started(self) -> Optional[AsyncCommandCursor[Any]]:
+        if self._delegate is None and self._start is not None:
+            start, self._start = self._start, None
+            await self._fetch_started()
+            try:
+                self._delegate = await start(*self._args, **self._kwargs)
+            finally:
+                self._fetch_done()
+            if self._batch_size is not None:
+                self._delegate.batch_size(self._batch_size)
+        return self._delegate
+
+    @property
+    def alive(self) -> bool:
+        if self._delegate is None:
+            return self._start is not None  # unstarted: alive until closed
+        return bool(self._peeked) or self._delegate.alive
+
+    async def close(self) -> None:
+        self._start = None  # closed before it started: it never will
+        await super().close()
+

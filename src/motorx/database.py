@@ -1,23 +1,43 @@
-"""Databases: Motor's ``MotorDatabase``/``AsyncIOMotorDatabase`` on ``AsyncDatabase``."""
+"""Databases: Motor's ``MotorDatabase``/``AsyncIOMotorDatabase`` on ``AsyncDatabase``.
+
+Server operations are coroutines; ``aggregate()`` and ``watch()`` return a
+cursor or change stream at once (the command runs on first iteration), and
+``list_collections()``/``cursor_command()`` are awaited and give a cursor,
+as in Motor.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
+from bson.dbref import DBRef
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
+from motorx.change_stream import AgnosticChangeStream
 from motorx.collection import AgnosticCollection
-from motorx.cursor import AgnosticCommandCursor
-from motorx.session import run_with_session
+from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
+from motorx.session import run_with_session, split_session
 
 if TYPE_CHECKING:
     from motorx.client import AgnosticClient
 
 
+def _unwrap_collection(name_or_collection: Any) -> Any:
+    if isinstance(name_or_collection, AgnosticCollection):
+        return name_or_collection.delegate
+    return name_or_collection
+
+
 class AgnosticDatabase:
+    """A MongoDB database; get one with ``client.name``, ``client[name]`` or ``get_database``."""
+
     _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
+    _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
+    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
 
     def __init__(self, client: AgnosticClient, name: str, **kwargs: Any) -> None:
         self._client = client
@@ -28,10 +48,12 @@ class AgnosticDatabase:
 
     @property
     def delegate(self) -> AsyncDatabase[Any]:
+        """The PyMongo ``AsyncDatabase`` this database wraps."""
         return self._delegate
 
     @property
     def client(self) -> AgnosticClient:
+        """The motorx client this database belongs to."""
         return self._client
 
     @property
@@ -68,12 +90,38 @@ class AgnosticDatabase:
     def __getitem__(self, name: str) -> AgnosticCollection:
         return self._collection_class(self, name)
 
-    def get_collection(self, name: str, *args: Any, **kwargs: Any) -> AgnosticCollection:
-        delegate = self._delegate.get_collection(name, *args, **kwargs)
+    def get_collection(
+        self,
+        name: str,
+        codec_options: Any = None,
+        read_preference: Any = None,
+        write_concern: Any = None,
+        read_concern: Any = None,
+    ) -> AgnosticCollection:
+        """The collection ``name`` with these options (a plain call, no I/O)."""
+        delegate = self._delegate.get_collection(name, codec_options, read_preference, write_concern, read_concern)
         return self._collection_class(self, name, _delegate=delegate)
 
-    def with_options(self, *args: Any, **kwargs: Any) -> AgnosticDatabase:
-        return type(self)(self._client, self.name, _delegate=self._delegate.with_options(*args, **kwargs))
+    def with_options(
+        self,
+        codec_options: Any = None,
+        read_preference: Any = None,
+        write_concern: Any = None,
+        read_concern: Any = None,
+    ) -> AgnosticDatabase:
+        """A copy of this database with other options (a plain call)."""
+        delegate = self._delegate.with_options(codec_options, read_preference, write_concern, read_concern)
+        return type(self)(self._client, self.name, _delegate=delegate)
+
+    def wrap(self, obj: Any) -> Any:
+        """Wrap a PyMongo async collection, database or command cursor in its motorx class."""
+        if isinstance(obj, AsyncCollection):
+            return self._collection_class(self, obj.name, _delegate=obj)
+        if isinstance(obj, AsyncDatabase):
+            return type(self)(self._client, obj.name, _delegate=obj)
+        if isinstance(obj, AsyncCommandCursor):
+            return self._command_cursor_class(obj, self)
+        return obj
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, AgnosticDatabase):
@@ -92,26 +140,188 @@ class AgnosticDatabase:
             "Please compare with None instead: database is not None"
         )
 
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            "'%s' object is not callable. If you meant to call the '%s' method "
+            "on a %s object it is failing because no such method exists."
+            % (type(self).__name__, self.name, type(self._client).__name__)
+        )
+
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
 
-    async def command(self, command: Any, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
-        return await run_with_session(self._delegate.command, (command, *args), kwargs)
+    async def _command_cursor(self, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AgnosticCommandCursor:
+        session, args = split_session(args, kwargs)
+        if session is not None and session._core.start_pending:
+            await session._apply_pending_start()
+        try:
+            cursor = await method(*args, **kwargs)
+        finally:
+            if session is not None:
+                session._after_operation()
+        return self._command_cursor_class(cursor, self, session)
 
-    async def list_collection_names(self, *args: Any, **kwargs: Any) -> list[str]:
-        return await run_with_session(self._delegate.list_collection_names, args, kwargs)
+    # -- commands ------------------------------------------------------------
 
-    async def create_collection(self, name: str, *args: Any, **kwargs: Any) -> AgnosticCollection:
-        delegate = await run_with_session(self._delegate.create_collection, (name, *args), kwargs)
-        return self._collection_class(self, name, _delegate=delegate)
+    async def command(
+        self,
+        command: Union[str, MutableMapping[str, Any]],
+        value: Any = 1,
+        check: bool = True,
+        allowable_errors: Optional[Sequence[Union[str, int]]] = None,
+        read_preference: Any = None,
+        codec_options: Any = None,
+        session: Any = None,
+        comment: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run a database command and return its reply document."""
+        kwargs.update(
+            value=value,
+            check=check,
+            allowable_errors=allowable_errors,
+            read_preference=read_preference,
+            codec_options=codec_options,
+            session=session,
+            comment=comment,
+        )
+        return await run_with_session(self._delegate.command, (command,), kwargs)
 
-    async def drop_collection(self, name_or_collection: Any, *args: Any, **kwargs: Any) -> Mapping[str, Any]:
-        if isinstance(name_or_collection, AgnosticCollection):
-            name_or_collection = name_or_collection.delegate
-        return await run_with_session(
-            self._delegate.drop_collection, (name_or_collection, *args), kwargs
+    async def cursor_command(
+        self,
+        command: Union[str, MutableMapping[str, Any]],
+        value: Any = 1,
+        read_preference: Any = None,
+        codec_options: Any = None,
+        session: Any = None,
+        comment: Optional[Any] = None,
+        max_await_time_ms: Optional[int] = None,
+        **kwargs: Any,
+    ) -> AgnosticCommandCursor:
+        """Run a command whose reply is a cursor; returns a motorx command cursor."""
+        kwargs.update(
+            value=value,
+            read_preference=read_preference,
+            codec_options=codec_options,
+            session=session,
+            comment=comment,
+            max_await_time_ms=max_await_time_ms,
+        )
+        return await self._command_cursor(self._delegate.cursor_command, (command,), kwargs)
+
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor:
+        """A database aggregation (``$currentOp`` and the like), at once; runs on iteration."""
+        return self._latent_command_cursor_class(self, self._delegate.aggregate, (pipeline, *args), kwargs)
+
+    def watch(
+        self,
+        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+        full_document: Optional[str] = None,
+        resume_after: Optional[Mapping[str, Any]] = None,
+        max_await_time_ms: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        collation: Optional[Any] = None,
+        start_at_operation_time: Optional[Any] = None,
+        session: Any = None,
+        start_after: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        full_document_before_change: Optional[str] = None,
+        show_expanded_events: Optional[bool] = None,
+    ) -> AgnosticChangeStream:
+        """A change stream on every collection of this database, at once; starts on first use."""
+        return self._change_stream_class(
+            self,
+            pipeline,
+            full_document,
+            resume_after,
+            max_await_time_ms,
+            batch_size,
+            collation,
+            start_at_operation_time,
+            session,
+            start_after,
+            comment,
+            full_document_before_change,
+            show_expanded_events,
         )
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticCommandCursor:
-        """Run an aggregation on this database; returns a cursor at once, as Motor does."""
-        return self._command_cursor_class(self._delegate.aggregate, (pipeline, *args), kwargs, self)
+    # -- collections ---------------------------------------------------------
+
+    async def create_collection(
+        self,
+        name: str,
+        codec_options: Any = None,
+        read_preference: Any = None,
+        write_concern: Any = None,
+        read_concern: Any = None,
+        session: Any = None,
+        check_exists: Optional[bool] = True,
+        **kwargs: Any,
+    ) -> AgnosticCollection:
+        """Create a collection explicitly (with options); returns the motorx collection."""
+        kwargs.update(
+            codec_options=codec_options,
+            read_preference=read_preference,
+            write_concern=write_concern,
+            read_concern=read_concern,
+            session=session,
+            check_exists=check_exists,
+        )
+        delegate = await run_with_session(self._delegate.create_collection, (name,), kwargs)
+        return self._collection_class(self, name, _delegate=delegate)
+
+    async def drop_collection(
+        self,
+        name_or_collection: Union[str, AgnosticCollection],
+        session: Any = None,
+        comment: Optional[Any] = None,
+        encrypted_fields: Optional[Mapping[str, Any]] = None,
+    ) -> dict[str, Any]:
+        return await run_with_session(
+            self._delegate.drop_collection,
+            (_unwrap_collection(name_or_collection),),
+            {"session": session, "comment": comment, "encrypted_fields": encrypted_fields},
+        )
+
+    async def list_collection_names(
+        self,
+        session: Any = None,
+        filter: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        kwargs.update(session=session, filter=filter, comment=comment)
+        return await run_with_session(self._delegate.list_collection_names, (), kwargs)
+
+    async def list_collections(
+        self,
+        session: Any = None,
+        filter: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        **kwargs: Any,
+    ) -> AgnosticCommandCursor:
+        """A cursor over the collections' descriptions (awaited, as in Motor)."""
+        kwargs.update(session=session, filter=filter, comment=comment)
+        return await self._command_cursor(self._delegate.list_collections, (), kwargs)
+
+    async def validate_collection(
+        self,
+        name_or_collection: Union[str, AgnosticCollection],
+        scandata: bool = False,
+        full: bool = False,
+        session: Any = None,
+        background: Optional[bool] = None,
+        comment: Optional[Any] = None,
+    ) -> dict[str, Any]:
+        return await run_with_session(
+            self._delegate.validate_collection,
+            (_unwrap_collection(name_or_collection),),
+            {"scandata": scandata, "full": full, "session": session, "background": background, "comment": comment},
+        )
+
+    async def dereference(
+        self, dbref: DBRef, session: Any = None, comment: Optional[Any] = None, **kwargs: Any
+    ) -> Optional[Any]:
+        """The document a DBRef points to, or None."""
+        kwargs.update(session=session, comment=comment)
+        return await run_with_session(self._delegate.dereference, (dbref,), kwargs)

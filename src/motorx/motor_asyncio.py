@@ -5,17 +5,27 @@ from __future__ import annotations
 from motorx._framework import AsyncioFramework
 from motorx.client import AgnosticClient
 from motorx.collection import AgnosticCollection
-from motorx.cursor import AgnosticCommandCursor, AgnosticCursor
+from motorx.change_stream import AgnosticChangeStream
+from motorx.cursor import (
+    AgnosticCommandCursor,
+    AgnosticCursor,
+    AgnosticLatentCommandCursor,
+    AgnosticRawBatchCursor,
+)
 from motorx.database import AgnosticDatabase
+from motorx.encryption import AgnosticClientEncryption
 from motorx.gridfs import AgnosticGridFSBucket, AgnosticGridIn, AgnosticGridOut, AgnosticGridOutCursor
 from motorx.session import AgnosticClientSession
 
 __all__ = [
+    "AsyncIOMotorChangeStream",
     "AsyncIOMotorClient",
+    "AsyncIOMotorClientEncryption",
     "AsyncIOMotorClientSession",
     "AsyncIOMotorCollection",
     "AsyncIOMotorCommandCursor",
     "AsyncIOMotorCursor",
+    "AsyncIOMotorLatentCommandCursor",
     "AsyncIOMotorDatabase",
     "AsyncIOMotorGridFSBucket",
     "AsyncIOMotorGridIn",
@@ -28,18 +38,36 @@ class AsyncIOMotorCursor(AgnosticCursor):
     pass
 
 
+class AsyncIOMotorRawBatchCursor(AgnosticRawBatchCursor):
+    pass
+
+
 class AsyncIOMotorCommandCursor(AgnosticCommandCursor):
+    pass
+
+
+# Also a AsyncIOMotorCommandCursor (in Motor it was not): isinstance checks hold for both.
+class AsyncIOMotorLatentCommandCursor(AgnosticLatentCommandCursor, AsyncIOMotorCommandCursor):
+    pass
+
+
+class AsyncIOMotorChangeStream(AgnosticChangeStream):
     pass
 
 
 class AsyncIOMotorCollection(AgnosticCollection):
     _cursor_class = AsyncIOMotorCursor
+    _raw_batch_cursor_class = AsyncIOMotorRawBatchCursor
     _command_cursor_class = AsyncIOMotorCommandCursor
+    _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
+    _change_stream_class = AsyncIOMotorChangeStream
 
 
 class AsyncIOMotorDatabase(AgnosticDatabase):
     _collection_class = AsyncIOMotorCollection
     _command_cursor_class = AsyncIOMotorCommandCursor
+    _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
+    _change_stream_class = AsyncIOMotorChangeStream
 
 
 class AsyncIOMotorClientSession(AgnosticClientSession):
@@ -50,6 +78,12 @@ class AsyncIOMotorClient(AgnosticClient):
     _framework = AsyncioFramework
     _database_class = AsyncIOMotorDatabase
     _session_class = AsyncIOMotorClientSession
+    _command_cursor_class = AsyncIOMotorCommandCursor
+    _change_stream_class = AsyncIOMotorChangeStream
+
+
+class AsyncIOMotorClientEncryption(AgnosticClientEncryption):
+    _framework = AsyncioFramework
 
 
 # GridFS (motorx.gridfs): the flavour's collection/database classes are what

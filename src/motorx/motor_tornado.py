@@ -12,17 +12,27 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from motorx._framework import TornadoFramework
 from motorx.client import AgnosticClient
 from motorx.collection import AgnosticCollection
-from motorx.cursor import AgnosticCommandCursor, AgnosticCursor
+from motorx.change_stream import AgnosticChangeStream
+from motorx.cursor import (
+    AgnosticCommandCursor,
+    AgnosticCursor,
+    AgnosticLatentCommandCursor,
+    AgnosticRawBatchCursor,
+)
 from motorx.database import AgnosticDatabase
+from motorx.encryption import AgnosticClientEncryption
 from motorx.gridfs import AgnosticGridFSBucket, AgnosticGridIn, AgnosticGridOut, AgnosticGridOutCursor
 from motorx.session import AgnosticClientSession
 
 __all__ = [
+    "MotorChangeStream",
     "MotorClient",
+    "MotorClientEncryption",
     "MotorClientSession",
     "MotorCollection",
     "MotorCommandCursor",
     "MotorCursor",
+    "MotorLatentCommandCursor",
     "MotorDatabase",
     "MotorGridFSBucket",
     "MotorGridIn",
@@ -35,18 +45,36 @@ class MotorCursor(AgnosticCursor):
     pass
 
 
+class MotorRawBatchCursor(AgnosticRawBatchCursor):
+    pass
+
+
 class MotorCommandCursor(AgnosticCommandCursor):
+    pass
+
+
+# Also a MotorCommandCursor (in Motor it was not): isinstance checks hold for both.
+class MotorLatentCommandCursor(AgnosticLatentCommandCursor, MotorCommandCursor):
+    pass
+
+
+class MotorChangeStream(AgnosticChangeStream):
     pass
 
 
 class MotorCollection(AgnosticCollection):
     _cursor_class = MotorCursor
+    _raw_batch_cursor_class = MotorRawBatchCursor
     _command_cursor_class = MotorCommandCursor
+    _latent_command_cursor_class = MotorLatentCommandCursor
+    _change_stream_class = MotorChangeStream
 
 
 class MotorDatabase(AgnosticDatabase):
     _collection_class = MotorCollection
     _command_cursor_class = MotorCommandCursor
+    _latent_command_cursor_class = MotorLatentCommandCursor
+    _change_stream_class = MotorChangeStream
 
 
 class MotorClientSession(AgnosticClientSession):
@@ -57,6 +85,12 @@ class MotorClient(AgnosticClient):
     _framework = TornadoFramework
     _database_class = MotorDatabase
     _session_class = MotorClientSession
+    _command_cursor_class = MotorCommandCursor
+    _change_stream_class = MotorChangeStream
+
+
+class MotorClientEncryption(AgnosticClientEncryption):
+    _framework = TornadoFramework
 
 
 # GridFS (motorx.gridfs): the flavour's collection/database classes are what

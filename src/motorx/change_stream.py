@@ -1,0 +1,135 @@
+"""Change streams with Motor's shape on PyMongo's ``AsyncChangeStream``.
+
+``watch()`` on a client, database or collection returns a change stream at
+once, without I/O; its ``aggregate`` with ``$changeStream`` is sent on first
+use (``async for``, ``next()``, ``try_next()`` or ``async with``), as in Motor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, NoReturn, Optional
+
+from pymongo.asynchronous.change_stream import AsyncChangeStream
+
+from motorx.session import run_with_session
+
+
+class AgnosticChangeStream:
+    """A change stream cursor; get one from ``watch()``, never construct it yourself."""
+
+    def __init__(
+        self,
+        target: Any,
+        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+        full_document: Optional[str] = None,
+        resume_after: Optional[Mapping[str, Any]] = None,
+        max_await_time_ms: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        collation: Optional[Any] = None,
+        start_at_operation_time: Optional[Any] = None,
+        session: Optional[Any] = None,
+        start_after: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        full_document_before_change: Optional[str] = None,
+        show_expanded_events: Optional[bool] = None,
+    ) -> None:
+        # The target is the motorx client, database or collection watched.
+        self._target = target
+        self._kwargs: dict[str, Any] = {
+            "pipeline": pipeline,
+            "full_document": full_document,
+            "resume_after": resume_after,
+            "max_await_time_ms": max_await_time_ms,
+            "batch_size": batch_size,
+            "collation": collation,
+            "start_at_operation_time": start_at_operation_time,
+            "session": session,
+            "start_after": start_after,
+            "comment": comment,
+            "full_document_before_change": full_document_before_change,
+            "show_expanded_events": show_expanded_events,
+        }
+        self._delegate: Optional[AsyncChangeStream[Any]] = None
+        self._closed = False
+
+    @property
+    def delegate(self) -> Optional[AsyncChangeStream[Any]]:
+        """PyMongo's ``AsyncChangeStream`` once started (None before)."""
+        return self._delegate
+
+    async def _started(self) -> Optional[AsyncChangeStream[Any]]:
+        if self._delegate is None and not self._closed:
+            self._delegate = await run_with_session(
+                self._target.delegate.watch, (), dict(self._kwargs)
+            )
+        return self._delegate
+
+    @property
+    def alive(self) -> bool:
+        """Might this stream return more changes?  True before it starts.
+
+        Even when alive, ``next()`` may raise ``StopAsyncIteration`` and
+        ``try_next()`` return None.
+        """
+        if self._delegate is None:
+            return not self._closed
+        return self._delegate.alive
+
+    @property
+    def resume_token(self) -> Optional[Mapping[str, Any]]:
+        """The token to resume after the last change seen (before start: the one given)."""
+        if self._delegate is None:
+            return self._kwargs["start_after"] or self._kwargs["resume_after"]
+        return self._delegate.resume_token
+
+    def get_io_loop(self) -> Any:
+        return self._target.get_io_loop()
+
+    async def next(self) -> Any:
+        """The next change; waits for one.  ``StopAsyncIteration`` once closed."""
+        stream = await self._started()
+        if stream is None:
+            raise StopAsyncIteration
+        return await stream.next()
+
+    async def try_next(self) -> Optional[Any]:
+        """The next change, or None if one getMore brought nothing (or closed)."""
+        stream = await self._started()
+        if stream is None:
+            return None
+        return await stream.try_next()
+
+    async def close(self) -> None:
+        """Close this stream; ``async for`` loops over it stop."""
+        self._closed = True
+        if self._delegate is not None:
+            await self._delegate.close()
+
+    def __aiter__(self) -> AgnosticChangeStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self.next()
+
+    async def __aenter__(self) -> AgnosticChangeStream:
+        await self._started()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+    def __enter__(self) -> NoReturn:
+        raise RuntimeError('Use a change stream in "async with", not "with"')
+
+    def __exit__(self, *args: Any) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__, self._delegate)

@@ -1,0 +1,186 @@
+"""Explicit client-side field level encryption: Motor's ``MotorClientEncryption``.
+
+Wraps PyMongo's ``AsyncClientEncryption``.  It needs the optional
+``pymongocrypt`` package (``pip install 'pymongo[encryption]'``); importing
+motorx never does, and constructing a client encryption without it raises
+PyMongo's own ``ConfigurationError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, ClassVar, NoReturn, Optional
+
+from pymongo.asynchronous.encryption import AsyncClientEncryption
+
+from motorx._framework import AsyncioFramework
+from motorx.cursor import AgnosticCursor
+
+
+class AgnosticClientEncryption:
+    """Explicit encryption and data key management, every operation a coroutine."""
+
+    _framework: ClassVar[Any] = AsyncioFramework
+
+    def __init__(
+        self,
+        kms_providers: Mapping[str, Any],
+        key_vault_namespace: str,
+        key_vault_client: Any,
+        codec_options: Any,
+        io_loop: Any = None,
+        kms_tls_options: Optional[Mapping[str, Any]] = None,
+        key_expiration_ms: Optional[int] = None,
+    ) -> None:
+        """Takes PyMongo's ``ClientEncryption`` arguments; ``key_vault_client``
+        is a motorx client (a PyMongo ``AsyncMongoClient`` is accepted too),
+        ``io_loop`` an event loop of this flavour.
+        """
+        if io_loop is not None:
+            self._framework.check_event_loop(io_loop)
+        self._io_loop = io_loop
+        self._key_vault_client = key_vault_client
+        pymongo_client = getattr(key_vault_client, "delegate", key_vault_client)
+        extra: dict[str, Any] = {}
+        if key_expiration_ms is not None:
+            extra["key_expiration_ms"] = key_expiration_ms
+        self._delegate: AsyncClientEncryption[Any] = AsyncClientEncryption(
+            kms_providers, key_vault_namespace, pymongo_client, codec_options, kms_tls_options, **extra
+        )
+        self._key_vault_namespace = key_vault_namespace
+
+    @property
+    def delegate(self) -> AsyncClientEncryption[Any]:
+        """The PyMongo ``AsyncClientEncryption`` this object wraps."""
+        return self._delegate
+
+    @property
+    def io_loop(self) -> Any:
+        if self._io_loop is None:
+            return self._framework.get_event_loop()
+        return self._io_loop
+
+    def get_io_loop(self) -> Any:
+        return self.io_loop
+
+    # -- data keys -----------------------------------------------------------
+
+    async def create_data_key(
+        self,
+        kms_provider: str,
+        master_key: Optional[Mapping[str, Any]] = None,
+        key_alt_names: Optional[Sequence[str]] = None,
+        key_material: Optional[bytes] = None,
+    ) -> Any:
+        return await self._delegate.create_data_key(kms_provider, master_key, key_alt_names, key_material)
+
+    async def rewrap_many_data_key(
+        self,
+        filter: Mapping[str, Any],
+        provider: Optional[str] = None,
+        master_key: Optional[Mapping[str, Any]] = None,
+    ) -> Any:
+        return await self._delegate.rewrap_many_data_key(filter, provider, master_key)
+
+    async def delete_key(self, id: Any) -> Any:
+        return await self._delegate.delete_key(id)
+
+    async def get_key(self, id: Any) -> Optional[Any]:
+        return await self._delegate.get_key(id)
+
+    async def get_keys(self) -> AgnosticCursor:
+        """A cursor over every data key document (awaited, as in Motor)."""
+        db_name, coll_name = self._key_vault_namespace.split(".", 1)
+        client = self._key_vault_client
+        if hasattr(client, "_database_class"):
+            collection: Any = client[db_name][coll_name]
+            cursor_class = collection._cursor_class
+        else:
+            collection, cursor_class = self, AgnosticCursor
+        return cursor_class(self._delegate.get_keys(), collection)
+
+    async def add_key_alt_name(self, id: Any, key_alt_name: str) -> Any:
+        return await self._delegate.add_key_alt_name(id, key_alt_name)
+
+    async def get_key_by_alt_name(self, key_alt_name: str) -> Optional[Any]:
+        return await self._delegate.get_key_by_alt_name(key_alt_name)
+
+    async def remove_key_alt_name(self, id: Any, key_alt_name: str) -> Optional[Any]:
+        return await self._delegate.remove_key_alt_name(id, key_alt_name)
+
+    # -- encryption ----------------------------------------------------------
+
+    async def encrypt(
+        self,
+        value: Any,
+        algorithm: str,
+        key_id: Optional[Any] = None,
+        key_alt_name: Optional[str] = None,
+        query_type: Optional[str] = None,
+        contention_factor: Optional[int] = None,
+        range_opts: Optional[Any] = None,
+        string_opts: Optional[Any] = None,
+    ) -> Any:
+        """Encrypt ``value``.  ``string_opts`` needs a PyMongo that has it (4.14+)."""
+        extra: dict[str, Any] = {}
+        if string_opts is not None:
+            # Only passed when given: PyMongo 4.13 has no such parameter.
+            extra["string_opts"] = string_opts
+        return await self._delegate.encrypt(
+            value, algorithm, key_id, key_alt_name, query_type, contention_factor, range_opts, **extra
+        )
+
+    async def encrypt_expression(
+        self,
+        expression: Mapping[str, Any],
+        algorithm: str,
+        key_id: Optional[Any] = None,
+        key_alt_name: Optional[str] = None,
+        query_type: Optional[str] = None,
+        contention_factor: Optional[int] = None,
+        range_opts: Optional[Any] = None,
+    ) -> Any:
+        return await self._delegate.encrypt_expression(
+            expression, algorithm, key_id, key_alt_name, query_type, contention_factor, range_opts
+        )
+
+    async def decrypt(self, value: Any) -> Any:
+        return await self._delegate.decrypt(value)
+
+    async def create_encrypted_collection(
+        self,
+        database: Any,
+        name: str,
+        encrypted_fields: Mapping[str, Any],
+        kms_provider: Optional[str] = None,
+        master_key: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> tuple[Any, Mapping[str, Any]]:
+        """Create a Queryable Encryption collection; returns (motorx collection, encrypted fields)."""
+        collection, fields = await self._delegate.create_encrypted_collection(
+            database.delegate, name, encrypted_fields, kms_provider, master_key, **kwargs
+        )
+        return database._collection_class(database, collection.name, _delegate=collection), fields
+
+    # -- closing -------------------------------------------------------------
+
+    async def close(self) -> None:
+        await self._delegate.close()
+
+    async def __aenter__(self) -> AgnosticClientEncryption:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+    def __enter__(self) -> NoReturn:
+        raise RuntimeError(f'Use {type(self).__name__} in "async with", not "with"')
+
+    def __exit__(self, *args: Any) -> None:
+        pass
