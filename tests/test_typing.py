@@ -20,17 +20,27 @@ ROOT = Path(__file__).resolve().parent.parent
 TYPING_DIR = ROOT / "tests" / "typing"
 CONFIG = ROOT / "pyproject.toml"
 FAIL_FILES = sorted(TYPING_DIR.glob("fail_*.py"))
-ERROR_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): error: (?P<message>.*?)  \[(?P<code>[a-z-]+)\]$")
+ERROR_LINE = re.compile(
+    r"^(?P<path>[^:]+):(?P<line>\d+): error: (?P<message>.*?)  \[(?P<code>[a-z-]+)\]$"
+)
 EXPECTED = re.compile(r"#\s*E:\s*(?P<codes>[a-z-]+(?:[ ,]+[a-z-]+)*)\s*$")
 
 
 def run_mypy(cache_dir: Path, *targets: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
-            sys.executable, "-m", "mypy", "--strict",
-            "--config-file", str(CONFIG),
-            "--cache-dir", str(cache_dir),
-            "--no-error-summary", "--show-error-codes", "--no-pretty", "--hide-error-context",
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            str(CONFIG),
+            "--cache-dir",
+            str(cache_dir),
+            "--no-error-summary",
+            "--show-error-codes",
+            "--no-pretty",
+            "--hide-error-context",
             *targets,
         ],
         cwd=str(ROOT),
@@ -58,7 +68,9 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def typing_dir_result(mypy_cache: Path) -> subprocess.CompletedProcess[str]:
     # One mypy process for all of tests/typing: each file is its own module.
-    return run_mypy(mypy_cache, *(str(p.relative_to(ROOT)) for p in sorted(TYPING_DIR.glob("*.py"))))
+    return run_mypy(
+        mypy_cache, *(str(p.relative_to(ROOT)) for p in sorted(TYPING_DIR.glob("*.py")))
+    )
 
 
 def test_the_negative_cases_exist() -> None:
@@ -74,11 +86,17 @@ def test_src_motorx_passes_mypy_strict(mypy_cache: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_motor_users_code_passes_mypy_strict(typing_dir_result: subprocess.CompletedProcess[str]) -> None:
+def test_a_motor_users_code_passes_mypy_strict(
+    typing_dir_result: subprocess.CompletedProcess[str],
+) -> None:
     assert "usage.py" not in errors_by_file(typing_dir_result.stdout), typing_dir_result.stdout
     assert not typing_dir_result.stderr.strip(), typing_dir_result.stderr
     # reveal_type notes show what a user's editor would show for the key results.
-    revealed = [line for line in typing_dir_result.stdout.splitlines() if "usage.py" in line and "Revealed type" in line]
+    revealed = [
+        line
+        for line in typing_dir_result.stdout.splitlines()
+        if "usage.py" in line and "Revealed type" in line
+    ]
     assert len(revealed) >= 3, typing_dir_result.stdout
 
 
