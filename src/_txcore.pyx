@@ -4,7 +4,7 @@ This module decides; it never performs I/O and never awaits.  The ``async``
 code in :mod:`motorx.session` asks it what is legal and what to do next, performs
 that action against PyMongo's ``AsyncClientSession`` and reports back.
 
-Two objects live here:
+Three objects live here:
 
 * :class:`SessionCore` holds one client session's lifecycle and transaction
   state machine (including a *pending* start: Motor's ``start_transaction`` is
@@ -14,6 +14,8 @@ Two objects live here:
   authority for what goes on the wire: after each PyMongo call the Python layer
   reports PyMongo's resulting state with :meth:`SessionCore.observe`, which
   refuses any transition the state machine does not allow.
+
+* :class:`SessionBase` is the C storage a session wrapper derives from.
 
 * :class:`RetryLoop` is the bookkeeping of one ``with_transaction`` call under
   the Convenient Transactions API specification: attempt count, deadline,
@@ -91,6 +93,10 @@ class CoreDisagreement(AssertionError):
     """
 
 
+# Declared ahead: SessionCore.start_with_transaction returns one.
+cdef class RetryLoop
+
+
 cdef class SessionCore:
     """Lifecycle and transaction state of one client session."""
 
@@ -165,6 +171,34 @@ cdef class SessionCore:
         if self.state == ABORTED:
             raise InvalidOperation("Cannot call commitTransaction after calling abortTransaction")
 
+    cpdef RetryLoop start_with_transaction(self, object options, object window=None, bint csot=False):
+        """Begin a ``with_transaction`` call in one step (its hot path).
+
+        Begins the first transaction (applied to PyMongo at once by the
+        caller, so not pending) and returns a new :class:`RetryLoop` already
+        on its first attempt, as ``RetryLoop(window, csot)`` followed by
+        ``next_attempt()`` would.  Illegal states raise before any loop exists.
+        """
+        self.begin_transaction(options, False)
+        cdef RetryLoop loop = RetryLoop.__new__(RetryLoop)
+        loop._setup(window, csot, None, None)
+        loop.attempt = 1
+        return loop
+
+    cpdef object begin_commit(self):
+        """``check_commit`` and ``take_pending_start`` in one call.
+
+        The hot path of ``commit_transaction``: returns the options of a
+        pending start that must be applied to PyMongo first, or ``None``.
+        """
+        self.check_commit()
+        return self.take_pending_start()
+
+    cpdef object begin_abort(self):
+        """``check_abort`` and ``take_pending_start`` in one call."""
+        self.check_abort()
+        return self.take_pending_start()
+
     cpdef check_abort(self):
         """Raise PyMongo's error if ``abort_transaction`` is illegal now."""
         if self.ended:
@@ -200,6 +234,30 @@ cdef class SessionCore:
         self.pending_options = None
         if self.state == STARTING or self.state == IN_PROGRESS:
             self.state = ABORTED
+
+
+cdef class SessionBase:
+    """Storage of a session wrapper: PyMongo's session, the client, the core.
+
+    :class:`motorx.session.AgnosticClientSession` derives from this so that
+    building a session (once per ``start_session``) allocates one object plus
+    its core, filled in C, instead of running a Python ``__init__``.  It holds
+    no behaviour: the Python class does all the awaiting.
+    """
+
+    cdef readonly object _delegate
+    cdef readonly object _client
+    cdef readonly SessionCore _core
+    # start_transaction's context holds nothing but the session: made once.
+    cdef public object _transaction_context
+
+    def __init__(self, delegate, client, bint snapshot=False):
+        cdef SessionCore core = SessionCore.__new__(SessionCore)
+        core.state = NONE
+        core.snapshot = snapshot
+        self._delegate = delegate
+        self._client = client
+        self._core = core
 
 
 # -- with_transaction bookkeeping -------------------------------------------
@@ -271,9 +329,18 @@ def get_retry_policy():
     return (_clock, _jitter, DEFAULT_WINDOW if _window_override is None else _window_override)
 
 
+# From this retry on the ceiling is BACKOFF_MAX (5 ms * 1.5**12 > 500 ms).  The
+# exponent is never evaluated past it: 1.5**k overflows a double near k = 1750,
+# which fast-failing retries with small jitter reach well inside 120 s.
+cdef int _CAPPED_RETRY = 12
+
+
 cpdef double backoff_ceiling(int retry):
     """Upper bound of the sleep before transaction retry number ``retry`` (>= 1)."""
-    cdef double ceiling = BACKOFF_INITIAL * (BACKOFF_GROWTH ** retry)
+    cdef double ceiling
+    if retry >= _CAPPED_RETRY:
+        return BACKOFF_MAX
+    ceiling = BACKOFF_INITIAL * (BACKOFF_GROWTH ** retry)
     return ceiling if ceiling < BACKOFF_MAX else BACKOFF_MAX
 
 
@@ -306,12 +373,16 @@ cdef class RetryLoop:
     cdef readonly double window
     cdef readonly bint csot
     cdef readonly int attempt          # transactions started so far
-    cdef readonly int commit_attempts  # commits tried in the current attempt
+    cdef readonly int commit_attempts  # commits retried in the current attempt
+    cdef readonly double total_backoff  # seconds slept (or to sleep) so far
     cdef readonly object last_error
     cdef object clock
     cdef object jitter
 
     def __init__(self, window=None, bint csot=False, clock=None, jitter=None):
+        self._setup(window, csot, clock, jitter)
+
+    cdef _setup(self, object window, bint csot, object clock, object jitter):
         self.clock = _clock if clock is None else clock
         self.jitter = _jitter if jitter is None else jitter
         if window is None:
@@ -321,6 +392,7 @@ cdef class RetryLoop:
         self.csot = csot
         self.attempt = 0
         self.commit_attempts = 0
+        self.total_backoff = 0.0
         self.last_error = None
         self.started_at = self.clock()
 
@@ -340,6 +412,7 @@ cdef class RetryLoop:
             backoff = self.jitter() * backoff_ceiling(self.attempt)
             if self.elapsed() + backoff >= self.window:
                 self._raise_timeout(self.last_error)
+            self.total_backoff += backoff
         self.attempt += 1
         self.commit_attempts = 0
         return backoff

@@ -24,6 +24,7 @@ from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import AgnosticCommandCursor
 from motorx.database import AgnosticDatabase
+from motorx.monitoring import split_listeners
 from motorx.session import AgnosticClientSession, _pymongo_start_session, run_with_session
 
 _NOT_GIVEN: Any = object()
@@ -81,6 +82,10 @@ class AgnosticClient:
         else:
             self._io_loop = None
         kwargs["driver"] = _driver_info(self._framework.name, kwargs.get("driver"))
+        # motorx's with_transaction listeners come in event_listeners too.
+        pymongo_listeners, self._transaction_listeners = split_listeners(kwargs.get("event_listeners"))
+        if pymongo_listeners is not None:
+            kwargs["event_listeners"] = pymongo_listeners
         self._delegate: AsyncMongoClient[Any] = AsyncMongoClient(*args, **kwargs)
         # timeoutMS never changes for a client; with_transaction reads it per call.
         self._timeout: Optional[float] = self._delegate.options.timeout

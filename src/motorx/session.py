@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
 
 from bson.timestamp import Timestamp
 import pymongo
-from pymongo import _csot
+from pymongo import AsyncMongoClient, _csot
+from pymongo._csot import TIMEOUT as _csot_timeout
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.client_session import SessionOptions, TransactionOptions
 from pymongo.errors import PyMongoError
@@ -33,7 +34,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from motorx import _txcore
-from motorx._txcore import RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop, SessionCore
+from motorx._txcore import RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop, SessionBase
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
@@ -46,6 +47,26 @@ _T = TypeVar("_T")
 # ``delegate._transaction.state``; reading it (inline) is how the core is kept
 # in step with PyMongo (see SessionCore.observe).
 _STARTING = _txcore.TXN_STARTING
+
+# ``start_transaction()`` with no arguments, the common case: one shared tuple.
+_NO_OPTIONS = (None, None, None, None)
+
+# PyMongo's public ``end_session()`` is a coroutine whose only work is to await
+# ``_end_session(lock=True)``; awaiting that one directly saves a coroutine per
+# session.  Present from PyMongo 4.13 to 4.20; the public method otherwise.
+_pymongo_end_session: Optional[Callable[[AsyncClientSession, bool], Coroutine[Any, Any, None]]] = (
+    getattr(AsyncClientSession, "_end_session", None)
+)
+
+# Likewise PyMongo's ``start_session()`` only forwards to
+# ``_start_session(False, ...)`` (used by the client's start_session).
+_pymongo_start_session: Optional[Callable[..., AsyncClientSession]] = getattr(
+    AsyncMongoClient, "_start_session", None
+)
+
+# The pending-start blocks below are written out in each coroutine rather than
+# shared: a shared coroutine would add a frame to every commit and abort, the
+# paths the no-I/O benchmarks measure.
 
 
 class _TransactionContext:
@@ -81,7 +102,7 @@ class _TransactionContext:
         pass
 
 
-class AgnosticClientSession:
+class AgnosticClientSession(SessionBase):
     """A session for ordering sequential operations, with transactions.
 
     Do not create one directly; use ``await client.start_session()``::
@@ -92,14 +113,18 @@ class AgnosticClientSession:
                 await collection.insert_one({"x": 2}, session=s)
     """
 
-    __slots__ = ("_delegate", "_client", "_core")
+    # The constructor and the slots (_delegate, _client, _core,
+    # _transaction_context) are SessionBase's, in C: see motorx._txcore.
+    __slots__ = ()
 
-    def __init__(
-        self, delegate: AsyncClientSession, motor_client: AgnosticClient, snapshot: bool = False
-    ) -> None:
-        self._delegate = delegate
-        self._client = motor_client
-        self._core = SessionCore(snapshot)
+    if TYPE_CHECKING:
+        _delegate: AsyncClientSession
+        _client: AgnosticClient
+        _transaction_context: Optional[_TransactionContext]
+
+        def __init__(
+            self, delegate: AsyncClientSession, client: AgnosticClient, snapshot: bool = False
+        ) -> None: ...
 
     # -- plumbing used by motorx's own operations -----------------------------
 
@@ -188,44 +213,55 @@ class AgnosticClientSession:
                 await collection.insert_one({"x": 1}, session=s)
         """
         if (
-            read_concern is not None
-            or write_concern is not None
-            or read_preference is not None
-            or max_commit_time_ms is not None
+            read_concern is None
+            and write_concern is None
+            and read_preference is None
+            and max_commit_time_ms is None
         ):
+            self._core.begin_transaction(_NO_OPTIONS)
+        else:
             # Validate the types now, not at the first operation.
             TransactionOptions(read_concern, write_concern, read_preference, max_commit_time_ms)
-        self._core.begin_transaction(
-            (read_concern, write_concern, read_preference, max_commit_time_ms)
-        )
-        return _TransactionContext(self)
+            self._core.begin_transaction(
+                (read_concern, write_concern, read_preference, max_commit_time_ms)
+            )
+        context = self._transaction_context
+        if context is None:
+            context = self._transaction_context = _TransactionContext(self)
+        return context
 
-    def commit_transaction(self) -> Coroutine[Any, Any, None]:
-        """Commit a multi-statement transaction (a coroutine)."""
-        self._core.check_commit()
-        return self._finish_transaction(self._delegate.commit_transaction)
-
-    def abort_transaction(self) -> Coroutine[Any, Any, None]:
-        """Abort a multi-statement transaction (a coroutine)."""
-        self._core.check_abort()
-        return self._finish_transaction(self._delegate.abort_transaction)
-
-    async def _finish_transaction(self, finish: Callable[[], Awaitable[None]]) -> None:
-        """Apply a pending start, commit or abort in PyMongo, adopt its state."""
+    async def commit_transaction(self) -> None:
+        """Commit a multi-statement transaction."""
         core = self._core
         delegate = self._delegate
-        options = core.take_pending_start()
+        options = core.begin_commit()
         if options is not None:
-            # Inlined _apply_pending_start: one frame less on every commit.
             try:
                 await delegate.start_transaction(*options)
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
         try:
-            await finish()
+            await delegate.commit_transaction()
         finally:
-            # PyMongo ends in COMMITTED/COMMITTED_EMPTY/ABORTED even on error.
+            # PyMongo ends in COMMITTED/COMMITTED_EMPTY even on error.
+            core.observe(delegate._transaction.state)
+
+    async def abort_transaction(self) -> None:
+        """Abort a multi-statement transaction."""
+        core = self._core
+        delegate = self._delegate
+        options = core.begin_abort()
+        if options is not None:
+            try:
+                await delegate.start_transaction(*options)
+            except BaseException:
+                core.abandon_pending_start(delegate._transaction.state)
+                raise
+        try:
+            await delegate.abort_transaction()
+        finally:
+            # PyMongo ends in ABORTED even when the abort command fails.
             core.observe(delegate._transaction.state)
 
     def end_session(self) -> Coroutine[Any, Any, None]:
@@ -233,6 +269,8 @@ class AgnosticClientSession:
         # A pending start never reached PyMongo, so PyMongo has nothing to
         # abort for it; PyMongo ends its session even if the abort fails.
         self._core.end()
+        if _pymongo_end_session is not None:
+            return _pymongo_end_session(self._delegate, True)
         return self._delegate.end_session()
 
     def with_transaction(
@@ -260,8 +298,16 @@ class AgnosticClientSession:
         itself, ``with_transaction`` returns without further action.
         """
         # A plain method returning the loop's coroutine: no extra frame per call.
-        options = (read_concern, write_concern, read_preference, max_commit_time_ms)
-        if _csot.get_timeout() is None:
+        if (
+            read_concern is None
+            and write_concern is None
+            and read_preference is None
+            and max_commit_time_ms is None
+        ):
+            options: tuple[Any, ...] = _NO_OPTIONS
+        else:
+            options = (read_concern, write_concern, read_preference, max_commit_time_ms)
+        if _csot_timeout.get() is None:
             client_timeout = self._client._timeout
             if client_timeout is None:
                 return self._retry_loop(coro, options, RetryLoop())
