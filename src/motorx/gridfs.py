@@ -39,6 +39,7 @@ from typing import Any, ClassVar, NoReturn, Optional, Union
 
 from bson.objectid import ObjectId
 from gridfs import DEFAULT_CHUNK_SIZE
+from gridfs.errors import NoFile
 from gridfs.asynchronous.grid_file import (
     AsyncGridFSBucket,
     AsyncGridIn,
@@ -772,7 +773,18 @@ class AgnosticGridFSBucket:
 
     async def rename(self, file_id: Any, new_filename: str, session: _SessionArg = None) -> None:
         """Rename the file with this ``_id``; ``NoFile`` if none."""
-        await self._delegate.rename(file_id, new_filename, session=_pymongo_session(session))
+        # Not AsyncGridFSBucket.rename: on PyMongo 4.13 its "no such file"
+        # message formats the id with %i, so any non-integer id raised a
+        # TypeError instead of NoFile.  Same update, same error, every version.
+        # ``_files`` is the bucket's files collection with its write concern.
+        pymongo_session = _pymongo_session(session)
+        result = await self._delegate._files.update_one(
+            {"_id": {"$eq": file_id}}, {"$set": {"filename": new_filename}}, session=pymongo_session
+        )
+        if not result.matched_count:
+            raise NoFile(
+                "no files could be renamed %r because none matched file_id %s" % (new_filename, file_id)
+            )
 
     # Not in Motor (PyMongo 4.12+ added them): every revision of a filename at once.
     async def delete_by_name(self, filename: str, session: _SessionArg = None) -> None:
