@@ -182,7 +182,7 @@ def test_tornado_gridfs_handler(mongodb_uri: str, bucket_name: str) -> None:
             return bucket.open_download_stream(ObjectId(filename))
 
     async def main() -> None:
-        client = MotorClient(mongodb_uri, serverSelectionTimeoutMS=10000)
+        client: Any = MotorClient(mongodb_uri, serverSelectionTimeoutMS=10000)
         try:
             db = client[DB_NAME]
             files = await store_files(MotorGridFSBucket(db, bucket_name))
@@ -259,7 +259,7 @@ def test_aiohttp_gridfs(mongodb_uri: str, bucket_name: str) -> None:
         return bucket.open_download_stream(ObjectId(filename))
 
     async def main() -> None:
-        client = AsyncIOMotorClient(mongodb_uri, serverSelectionTimeoutMS=10000)
+        client: Any = AsyncIOMotorClient(mongodb_uri, serverSelectionTimeoutMS=10000)
         runner = None
         try:
             db = client[DB_NAME]
@@ -316,7 +316,7 @@ def test_aiohttp_gridfs_wants_an_asyncio_database(mongodb_uri: str) -> None:
     with pytest.raises(TypeError, match="AsyncIOMotorDatabase"):
         AIOHTTPGridFS(client[DB_NAME])
     with pytest.raises(TypeError, match="AsyncIOMotorDatabase"):
-        AIOHTTPGridFS("my_database")
+        AIOHTTPGridFS("my_database")  # type: ignore[arg-type]
 
 
 def test_importing_motorx_does_not_import_aiohttp() -> None:

@@ -22,6 +22,7 @@ from typing import Any, Callable, NoReturn, Optional
 import aiohttp.web
 import gridfs.errors
 
+from motorx.database import AgnosticDatabase
 from motorx.gridfs import (
     AgnosticGridOut,
     _content_type,
@@ -79,7 +80,7 @@ class AIOHTTPGridFS:
 
     def __init__(
         self,
-        database: AsyncIOMotorDatabase,
+        database: AgnosticDatabase,  # an AsyncIOMotorDatabase, checked below
         root_collection: str = "fs",
         get_gridfs_file: Callable[..., Any] = get_gridfs_file,
         get_cache_time: Callable[[str, datetime.datetime, Optional[str]], int] = get_cache_time,
@@ -98,7 +99,7 @@ class AIOHTTPGridFS:
         # coroutine functions; this object's __call__ is one, so say so in the
         # way inspect (3.12+) and asyncio (before 3.14) recognise.
         if hasattr(inspect, "markcoroutinefunction"):
-            inspect.markcoroutinefunction(self)  # type: ignore[arg-type]
+            inspect.markcoroutinefunction(self)
         marker = getattr(asyncio.coroutines, "_is_coroutine", None)
         if marker is not None:
             self._is_coroutine = marker

@@ -39,13 +39,13 @@ from typing import Any, ClassVar, NoReturn, Optional, Union
 
 from bson.objectid import ObjectId
 from gridfs import DEFAULT_CHUNK_SIZE
-from gridfs.errors import NoFile
 from gridfs.asynchronous.grid_file import (
     AsyncGridFSBucket,
     AsyncGridIn,
     AsyncGridOut,
     AsyncGridOutCursor,
 )
+from gridfs.errors import NoFile
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import InvalidOperation
 
@@ -98,7 +98,7 @@ def _gridfs_etag(grid_out: AgnosticGridOut) -> str:
 
 def _last_modified(grid_out: AgnosticGridOut) -> datetime.datetime:
     """The file's upload time as an aware UTC datetime, to the second (HTTP's precision)."""
-    uploaded = grid_out.upload_date
+    uploaded: datetime.datetime = grid_out.upload_date
     if uploaded.tzinfo is None:
         # PyMongo decodes BSON dates as naive UTC unless the client is tz_aware.
         uploaded = uploaded.replace(tzinfo=datetime.timezone.utc)
@@ -393,6 +393,9 @@ class AgnosticGridIn:
     """
 
     _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
+    # Set with object.__setattr__: this class's __setattr__ writes file fields.
+    _delegate: AsyncGridIn
+    _root_collection: AgnosticCollection
 
     def __init__(
         self,
@@ -416,7 +419,7 @@ class AgnosticGridIn:
     @property
     def delegate(self) -> AsyncGridIn:
         """The PyMongo ``AsyncGridIn`` (Motor's was the synchronous ``GridIn``)."""
-        return self._delegate  # type: ignore[no-any-return]
+        return self._delegate
 
     @property
     def io_loop(self) -> Any:
@@ -550,12 +553,12 @@ class AgnosticGridOutCursor(AgnosticCursor):
 
     __anext__ = next
 
-    async def to_list(self, length: Optional[int] = None) -> list[AgnosticGridOut]:  # type: ignore[override]
+    async def to_list(self, length: Optional[int] = None) -> list[AgnosticGridOut]:
         """Up to ``length`` files (all when ``None``); fewer once exhausted."""
         # Not PyMongo's AsyncGridOutCursor.to_list: given a length it raises
         # StopAsyncIteration when fewer files are left instead of returning them.
         if length is not None:
-            if not isinstance(length, int) or isinstance(length, bool):
+            if isinstance(length, bool) or not isinstance(length, int):
                 raise TypeError("length must be an int, not %r" % length)
             if length < 0:
                 raise ValueError("length must be non-negative")
@@ -569,7 +572,7 @@ class AgnosticGridOutCursor(AgnosticCursor):
 
     def next_object(self) -> Optional[AgnosticGridOut]:
         """**DEPRECATED** - the next GridOut of the fetched batch, or None."""
-        grid_out = super().next_object()  # type: ignore[misc]  # the base warns
+        grid_out = super().next_object()  # the base warns
         return None if grid_out is None else self._wrap(grid_out)
 
     def add_option(self, *args: Any, **kwargs: Any) -> NoReturn:
@@ -812,7 +815,7 @@ class AgnosticGridFSBucket:
             for position, arg in enumerate(args):
                 if isinstance(arg, (AgnosticClientSession, AsyncClientSession)):
                     session = arg
-                    args = args[:position] + (_pymongo_session(arg),) + args[position + 1 :]
+                    args = (*args[:position], _pymongo_session(arg), *args[position + 1 :])
                     break
         else:
             kwargs["session"] = _pymongo_session(session)
