@@ -32,8 +32,16 @@ _NOT_GIVEN: Any = object()
 _REPLICA_SET_TYPES = (TOPOLOGY_TYPE.ReplicaSetWithPrimary, TOPOLOGY_TYPE.ReplicaSetNoPrimary)
 
 
+_CAN_APPEND_METADATA = hasattr(AsyncMongoClient, "append_metadata")  # PyMongo >= 4.14
+
+
 def _driver_info(framework_name: str, given: Any) -> DriverInfo:
-    """motorx's DriverInfo, with a library's own appended as Motor did."""
+    """motorx's DriverInfo, combined with a library's own as Motor did.
+
+    PyMongo >= 4.14 refuses '|' in DriverInfo and appends a library's info
+    itself (``append_metadata``, done after construction); older PyMongo
+    takes the combined info Motor built.
+    """
     ours = DriverInfo("motorx", __version__, framework_name)
     if not given:
         return ours
@@ -42,23 +50,12 @@ def _driver_info(framework_name: str, given: Any) -> DriverInfo:
             f"Incorrect type for `driver` {type(given)};"
             " expected value of type pymongo.driver_info.DriverInfo"
         )
+    if _CAN_APPEND_METADATA:
+        return ours
     return DriverInfo(
         f"{ours.name}|{given.name}",
         f"{ours.version}|{given.version}" if given.version else ours.version,
         f"{ours.platform}|{given.platform}" if given.platform else ours.platform,
-    )
-
-
-def _async_transaction_options(options: Any) -> Any:
-    """Accept ``pymongo.client_session.TransactionOptions``, as Motor did.
-
-    On some PyMongo releases the async session has its own TransactionOptions
-    class and refuses the synchronous one Motor users import; same fields.
-    """
-    if isinstance(options, AsyncTransactionOptions) or not isinstance(options, TransactionOptions):
-        return options
-    return AsyncTransactionOptions(
-        options.read_concern, options.write_concern, options.read_preference, options.max_commit_time_ms
     )
 
 
@@ -81,12 +78,15 @@ class AgnosticClient:
             self._io_loop: Any = io_loop
         else:
             self._io_loop = None
-        kwargs["driver"] = _driver_info(self._framework.name, kwargs.get("driver"))
+        given_driver = kwargs.get("driver")
+        kwargs["driver"] = _driver_info(self._framework.name, given_driver)
         # motorx's with_transaction listeners come in event_listeners too.
         pymongo_listeners, self._transaction_listeners = split_listeners(kwargs.get("event_listeners"))
         if pymongo_listeners is not None:
             kwargs["event_listeners"] = pymongo_listeners
         self._delegate: AsyncMongoClient[Any] = AsyncMongoClient(*args, **kwargs)
+        if given_driver and _CAN_APPEND_METADATA:
+            self._delegate.append_metadata(given_driver)
         # timeoutMS never changes for a client; with_transaction reads it per call.
         self._timeout: Optional[float] = self._delegate.options.timeout
 
