@@ -1,15 +1,20 @@
-"""pytest configuration for motorx's session benchmarks (``bench/`` only).
+"""pytest configuration for motorx's benchmarks (``bench/`` only).
 
 Run from the repository root, naming the directory explicitly (pyproject's
-``testpaths`` only lists ``tests``)::
+``testpaths`` only lists ``tests``); ``scripts/bench`` does all of this::
 
-    python -m pytest bench -p no:cacheprovider --benchmark-json=bench.json
-    python bench/report.py bench.json
+    python -m pytest bench -p no:cacheprovider --benchmark-json=bench/results/run.json
+    python bench/report.py bench/results/run.json
 
-Every benchmark round runs ``--bench-ops`` operations (default 1000) inside one
-``loop.run_until_complete`` call, so pytest-benchmark's own table is *per
-round*; the per-operation view is printed at the end of the run and by
-``bench/report.py``.
+No-I/O benchmarks (``test_session_bench.py``): every round runs
+``--bench-ops`` operations inside one ``loop.run_until_complete`` call, so
+pytest-benchmark's own table is *per round*; the per-operation view is printed
+at the end of the run and by ``bench/report.py``.
+
+End-to-end benchmarks (``test_e2e_bench.py``) need a MongoDB-wire server: the
+embedded SecantusDB server is started once per run in its own process (or
+``$MONGODB_URI`` is used).  ``--bench-mode quick`` (the default) runs few
+rounds; ``--bench-mode full`` is for published figures.
 
 pyproject turns every warning into an error.  That stays in force here (an
 unclosed client's ResourceWarning must still fail a benchmark); the only
@@ -18,8 +23,11 @@ exception is Motor's own DeprecationWarnings, for the Motor baseline only.
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import os
+import platform
+import sys
 from typing import Any
 
 import pytest
@@ -32,6 +40,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 DEFAULT_OPS = 1000
+MODES = ("quick", "full")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 
 # Warnings issued from Motor's own modules ("motor.core", "motor.frameworks.asyncio",
 # ...): the regex is anchored at the module name's start and needs the dot, so
@@ -50,6 +61,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="operations per benchmark round, all run in one run_until_complete "
         "(default %(default)s; env MOTORX_BENCH_OPS)",
     )
+    group.addoption(
+        "--bench-no-summary",
+        action="store_true",
+        help="leave out the comparison at the end of the run (scripts/bench prints it with bench/report.py)",
+    )
+    group.addoption(
+        "--bench-mode",
+        choices=MODES,
+        default=os.environ.get("MOTORX_BENCH_MODE", "quick"),
+        help="rounds of the end-to-end benchmarks: quick (a few minutes on 2 cores) "
+        "or full (for publishing) (default %(default)s; env MOTORX_BENCH_MODE)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,9 +80,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = os.path.dirname(os.path.abspath(__file__))
     for item in items:
-        if str(item.path).startswith(here + os.sep):
+        if str(item.path).startswith(HERE + os.sep):
             item.add_marker(_MOTOR_DEPRECATIONS)
 
 
@@ -69,6 +91,56 @@ def bench_ops(request: pytest.FixtureRequest) -> int:
     if ops < 1:
         raise pytest.UsageError("--bench-ops must be at least 1")
     return int(ops)
+
+
+@pytest.fixture(scope="session")
+def bench_mode(pytestconfig: pytest.Config) -> str:
+    mode = pytestconfig.getoption("--bench-mode")
+    if mode not in MODES:
+        raise pytest.UsageError("--bench-mode must be one of %s" % ", ".join(MODES))
+    return str(mode)
+
+
+def _load_module(name: str, path: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Registered first: dataclasses look their module up in sys.modules.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def bench_uri() -> Any:
+    """The server for the end-to-end benchmarks, in a separate process.
+
+    ``$MONGODB_URI`` if set; otherwise the embedded SecantusDB server, started
+    exactly as the test suite starts it (``tests/embedded_server.py``) and
+    stopped by PID at the end of the run.  No server is a failure, not a skip:
+    a benchmark run that silently dropped its end-to-end half would publish a
+    table with holes.
+    """
+    uri = os.environ.get("MONGODB_URI")
+    if uri:
+        yield uri
+        return
+    embedded = _load_module(
+        "_motorx_bench_embedded_server", os.path.join(ROOT, "tests", "embedded_server.py")
+    )
+    executable = embedded.find_secantusd()
+    if executable is None:
+        pytest.fail(
+            "the end-to-end benchmarks need a server: set MOTORX_SECANTUSD to secantusd-py "
+            "(scripts/bench installs it) or MONGODB_URI",
+            pytrace=False,
+        )
+    server = embedded.EmbeddedServer(executable)
+    server.start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -98,19 +170,26 @@ def record_bench(request: pytest.FixtureRequest) -> Any:
 
 
 def _load_report() -> Any:
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report.py")
-    spec = importlib.util.spec_from_file_location("_motorx_bench_report", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load_module("_motorx_bench_report", os.path.join(HERE, "report.py"))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     results = config.stash.get(_RESULTS_KEY, [])
-    if not results:
+    if not results or config.getoption("--bench-no-summary"):
         return
     report = _load_report()
-    terminalreporter.section("motorx session benchmarks: per operation")
-    for line in report.render({"benchmarks": results}):
+    terminalreporter.section("motorx against PyMongo Async and Motor")
+    summary = {
+        "benchmarks": results,
+        "datetime": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "machine_info": {
+            "system": platform.system(),
+            "machine": platform.machine(),
+            "release": platform.release(),
+            "python_implementation": platform.python_implementation(),
+            "python_version": platform.python_version(),
+            "cpu": {"count": os.cpu_count()},
+        },
+    }
+    for line in report.render(summary):
         terminalreporter.write_line(line)

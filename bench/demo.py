@@ -16,13 +16,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from embedded_server import EmbeddedServer, find_secantusd  # noqa: E402
-from pymongo import monitoring  # noqa: E402
+from embedded_server import EmbeddedServer, find_secantusd
+from pymongo import monitoring
 
-import motorx  # noqa: E402
-import motorx._txcore  # noqa: E402
-from motorx.motor_asyncio import AsyncIOMotorClient  # noqa: E402
-from motorx.motor_tornado import MotorClient  # noqa: E402
+import motorx
+import motorx._txcore
+from motorx.motor_asyncio import AsyncIOMotorClient
+from motorx.motor_tornado import MotorClient
 
 DB = "motorx_demo"
 

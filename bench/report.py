@@ -1,52 +1,108 @@
 #!/usr/bin/env python
-"""Per-operation report of motorx's session benchmarks, against the issue's targets.
+"""Report of motorx's benchmarks: motorx against PyMongo Async and Motor, as ratios.
 
-Usage (from the repository root)::
+Usage (from the repository root; ``scripts/bench`` runs all of it)::
 
-    python -m pytest bench -p no:cacheprovider --benchmark-json=bench.json
-    python bench/report.py bench.json
+    python -m pytest bench -p no:cacheprovider --benchmark-json=bench/results/run.json
+    python bench/report.py bench/results/run.json --markdown out.md --chart out.png [--readme README.md]
 
-For each path it prints the per-operation median of every implementation
-(the round median divided by the round's ``ops_per_round``), the ratios
-motorx/pymongo and motor/motorx, and whether each target is met (judged on
-medians; the ratio of per-op minimums is printed beside each, as the figure a
-noisy shared machine moves least):
+It prints the comparison (medians, and the ratios motorx/PyMongo Async and
+motorx/Motor) and, on request, writes it as a Markdown table, draws it as a
+PNG chart (matplotlib), and replaces the README's benchmark section (between
+``<!-- bench:start -->`` and ``<!-- bench:end -->``) with the table, the chart
+and the machine and date the figures came from.
 
-* session start + end, empty transaction: motorx within 10% of PyMongo Async
-  (motorx/pymongo <= 1.10);
-* with_transaction(noop): motorx no slower than PyMongo's own pure-Python
-  ``with_transaction`` (motorx/pymongo <= 1.00);
-* all three: an order of magnitude faster than Motor (motor/motorx >= 10).
+Figures:
 
-It is a report, not a test: it exits 0 whether targets are met or not.  It
+* no I/O: the per-operation median (round median / operations per round) of
+  session start + end, the empty transaction, ``with_transaction`` with a
+  no-op callback, and the ``_txcore`` decision step;
+* end to end: client CPU microseconds per operation (median over rounds),
+  throughput (median over rounds), p50 and p99 latency over all operations;
+* contention: callback attempts, retries, p99 latency, wall time, final counter.
+
+The issue's targets are judged on medians and printed beside each ratio, but
+this is a report, not a test: it exits 0 whether targets are met or not.  It
 exits 2 only when the file cannot be read or holds none of these benchmarks.
+(The contention benchmark itself fails the run on a lost update.)
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import math
+import re
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Optional
 
-# (path, title, max motorx/pymongo, what that bound means)
-PATHS = [
-    ("session-start-end", "(1) session start + end", 1.10, "within 10% of PyMongo Async"),
-    ("empty-transaction", "(2) empty transaction (start + commit)", 1.10, "within 10% of PyMongo Async"),
-    ("with-transaction-noop", "(3) with_transaction(noop)", 1.00, "no slower than PyMongo's with_transaction"),
-]
-MOTOR_MIN_SPEEDUP = 10.0
 SUBJECT, BASELINE, LEGACY = "motorx", "pymongo", "motor"
 IMPL_ORDER = [SUBJECT, BASELINE, LEGACY, "motorx-tornado"]
+IMPL_TITLES = {SUBJECT: "motorx", BASELINE: "PyMongo Async", LEGACY: "Motor 3.7"}
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+# No-I/O paths: (path, title, max motorx/pymongo or None, max motorx/motor)
+NO_IO = [
+    ("session-start-end", "session start + end", 1.10, 0.10),
+    ("empty-transaction", "empty transaction (start + commit)", 1.10, 0.10),
+    ("with-transaction-noop", "with_transaction(no-op)", 1.00, 0.10),
+    ("txcore-decision", "_txcore decision step", None, 0.10),
+]
+# End-to-end cases: (case, title)
+E2E = [
+    ("txn-c1", "txn, 1 task"),
+    ("txn-c16", "txn, 16 tasks"),
+    ("txn-c128", "txn, 128 tasks"),
+    ("tornado-txn-c16", "tornado txn, 16 tasks"),
+    ("find-one", "find_one"),
+    ("cursor-1000", "cursor read, 1,000 docs"),
+]
+E2E_SECTION = (
+    "End to end (embedded server in its own process; txn = start session, "
+    "with_transaction(insert + update), end session)"
+)
+TXN_CASES = {"txn-c1", "txn-c16", "txn-c128", "tornado-txn-c16"}
+CPU_TARGET = (1.05, 0.50)  # client CPU per transaction: max motorx/pymongo, max motorx/motor
+CONTENTION_RETRIES_TARGET = 1 / 3  # motorx's retries <= a third of Motor's
+CONTENTION_EXPECTED = 1000
 
 
-def _fmt_time(seconds: Optional[float]) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds >= 1e-3:
-        return "%8.3f ms" % (seconds * 1e3)
-    return "%8.3f us" % (seconds * 1e6)
+@dataclass
+class Row:
+    """One line of the comparison: a figure for each implementation."""
+
+    section: str
+    title: str
+    unit: str
+    values: dict[str, Optional[float]]
+    higher_is_better: bool = False
+    target_pymongo: Optional[float] = None  # max motorx/pymongo (min when higher is better)
+    target_motor: Optional[float] = None
+    chart: bool = False
+    fmt: str = "%.3g"
+
+    def ratio(self, other: str) -> Optional[float]:
+        a, b = self.values.get(SUBJECT), self.values.get(other)
+        if a is None or b is None or b == 0 or _isnan(a) or _isnan(b):
+            return None
+        return float(a) / float(b)
+
+    def verdict(self, other: str) -> Optional[bool]:
+        target = self.target_pymongo if other == BASELINE else self.target_motor
+        ratio = self.ratio(other)
+        if target is None or ratio is None:
+            return None
+        return ratio >= target if self.higher_is_better else ratio <= target
+
+
+def _isnan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+# -- reading pytest-benchmark JSON ------------------------------------------------------
 
 
 def _per_op(bench: Mapping[str, Any]) -> Optional[dict[str, Any]]:
@@ -67,7 +123,7 @@ def _per_op(bench: Mapping[str, Any]) -> Optional[dict[str, Any]]:
 
 
 def collect(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{path: {impl: per-op stats}}`` from a pytest-benchmark JSON document."""
+    """``{path: {impl: per-op stats}}`` of the no-I/O benchmarks."""
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for bench in data.get("benchmarks", []):
         row = _per_op(bench)
@@ -76,115 +132,293 @@ def collect(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     return table
 
 
-def _ratio(
-    num: Optional[dict[str, Any]], den: Optional[dict[str, Any]], stat: str = "median"
-) -> Optional[float]:
-    if num is None or den is None or num.get(stat) is None or not den.get(stat):
-        return None
-    return float(num[stat] / den[stat])
+def collect_e2e(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{case: {impl: extra_info}}`` of the end-to-end benchmarks."""
+    table: dict[str, dict[str, dict[str, Any]]] = {}
+    for bench in data.get("benchmarks", []):
+        extra = bench.get("extra_info") or {}
+        if extra.get("kind") == "e2e" and extra.get("case") and extra.get("impl"):
+            table.setdefault(extra["case"], {})[extra["impl"]] = extra
+    return table
 
 
-def _fmt_ratio(value: Optional[float], digits: int) -> str:
-    return "n/a" if value is None else "%.*f" % (digits, value)
+def rows(data: Mapping[str, Any]) -> list[Row]:
+    """Every figure of the run, in report order."""
+    out: list[Row] = []
+    no_io = collect(data)
+    for path, title, max_pymongo, max_motor in NO_IO:
+        impls = no_io.get(path, {})
+        if impls:
+            out.append(
+                Row("No I/O (per operation, median)", title, "µs",
+                    {k: v["median"] * 1e6 for k, v in impls.items()},
+                    target_pymongo=max_pymongo, target_motor=max_motor, chart=True)
+            )
+    e2e = collect_e2e(data)
+    for case, title in E2E:
+        impls = e2e.get(case, {})
+        if not impls:
+            continue
+
+        def get(key: str, impls: dict[str, dict[str, Any]] = impls) -> dict[str, Optional[float]]:
+            return {k: (None if v.get(key) is None else float(v[key])) for k, v in impls.items()}
+
+        txn = case in TXN_CASES
+        unit_op = "txn" if txn else ("read" if case == "cursor-1000" else "op")
+        section = E2E_SECTION
+        out.append(
+            Row(section, "%s: client CPU" % title, "µs/%s" % unit_op, get("cpu_us"),
+                target_pymongo=CPU_TARGET[0] if txn else None,
+                target_motor=CPU_TARGET[1] if txn else None, chart=True, fmt="%.0f")
+        )
+        out.append(Row(section, "%s: throughput" % title, "%s/s" % unit_op, get("throughput"),
+                       higher_is_better=True, fmt="%.0f"))
+        out.append(Row(section, "%s: p50 latency" % title, "ms", get("p50_ms"), fmt="%.3g"))
+        out.append(Row(section, "%s: p99 latency" % title, "ms", get("p99_ms"), fmt="%.3g"))
+    contention = e2e.get("contention", {})
+    if contention:
+        section = "Contention: 100 tasks x 10 with_transaction increments of one document"
+
+        def cget(key: str) -> dict[str, Optional[float]]:
+            return {k: (None if v.get(key) is None else float(v[key])) for k, v in contention.items()}
+
+        out.append(Row(section, "callback attempts", "", cget("attempts"), fmt="%.0f"))
+        out.append(Row(section, "retries", "", cget("retries"),
+                       target_motor=CONTENTION_RETRIES_TARGET, chart=True, fmt="%.0f"))
+        out.append(Row(section, "p99 latency", "ms", cget("p99_ms"), fmt="%.0f"))
+        out.append(Row(section, "wall time", "s", cget("wall_s"), chart=True, fmt="%.2f"))
+        out.append(Row(section, "final counter (must be 1000)", "", cget("final_counter"), fmt="%.0f"))
+    return out
 
 
-def _verdict(ok: Optional[bool]) -> str:
-    return "n/a (not measured)" if ok is None else ("MET" if ok else "MISSED")
+# -- machine and versions --------------------------------------------------------------
+
+
+def machine_line(data: Mapping[str, Any]) -> str:
+    machine = data.get("machine_info") or {}
+    cpu = (machine.get("cpu") or {}).get("brand_raw") or machine.get("processor") or "unknown CPU"
+    count = (machine.get("cpu") or {}).get("count")
+    return "%s%s, %s %s %s, %s %s" % (
+        cpu,
+        " (%s cores)" % count if count else "",
+        machine.get("system", ""),
+        machine.get("machine", ""),
+        machine.get("release", ""),
+        machine.get("python_implementation", "Python"),
+        machine.get("python_version", "?"),
+    )
+
+
+def run_date(data: Mapping[str, Any]) -> str:
+    raw = data.get("datetime")
+    if not raw:
+        return "unknown date"
+    try:
+        return datetime.datetime.fromisoformat(raw).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(raw)
+
+
+def versions_line(data: Mapping[str, Any]) -> str:
+    for bench in data.get("benchmarks", []):
+        versions = (bench.get("extra_info") or {}).get("versions")
+        if versions:
+            return ", ".join(
+                "%s %s" % (IMPL_TITLES.get(k, k) if k != LEGACY else "Motor", v)
+                for k, v in sorted(versions.items())
+            )
+    return ""
+
+
+def mode_of(data: Mapping[str, Any]) -> str:
+    for bench in data.get("benchmarks", []):
+        mode = (bench.get("extra_info") or {}).get("mode")
+        if mode:
+            return str(mode)
+    return "unknown"
+
+
+# -- text --------------------------------------------------------------------------------
+
+
+def _fmt(row: Row, value: Optional[float]) -> str:
+    if value is None or _isnan(value):
+        return "n/a"
+    return row.fmt % value
+
+
+def _fmt_ratio(value: Optional[float]) -> str:
+    if value is None:
+        return "n/a"
+    return "%.2f" % value if value >= 0.1 else "%.3f" % value
+
+
+def _target_text(row: Row, other: str) -> str:
+    target = row.target_pymongo if other == BASELINE else row.target_motor
+    if target is None:
+        return ""
+    verdict = row.verdict(other)
+    sign = "≥" if row.higher_is_better else "≤"
+    return "%s %s %s" % (sign, _fmt_ratio(target), {True: "met", False: "MISSED", None: "n/a"}[verdict])
 
 
 def render(data: Mapping[str, Any]) -> list[str]:
-    """The report as lines of text (also used for pytest's end-of-run summary)."""
-    table = collect(data)
-    lines: list[str] = []
-    machine = data.get("machine_info") or {}
-    if machine:
-        cpu = (machine.get("cpu") or {}).get("brand_raw") or machine.get("processor") or "?"
-        count = (machine.get("cpu") or {}).get("count")
-        lines.append(
-            "machine: %s%s, %s %s"
-            % (
-                cpu,
-                " (%s cores)" % count if count else "",
-                machine.get("python_implementation", "Python"),
-                machine.get("python_version", "?"),
-            )
-        )
-    versions = next(
-        (
-            b["extra_info"]["versions"]
-            for b in data.get("benchmarks", [])
-            if (b.get("extra_info") or {}).get("versions")
-        ),
-        None,
-    )
+    """The report as plain text lines (also pytest's end-of-run summary)."""
+    lines = [
+        "machine: " + machine_line(data),
+        "date: %s, mode: %s" % (run_date(data), mode_of(data)),
+    ]
+    versions = versions_line(data)
     if versions:
-        lines.append("versions: " + ", ".join("%s %s" % kv for kv in sorted(versions.items())))
-    ops = sorted({row["ops"] for rows in table.values() for row in rows.values()})
-    if ops:
-        lines.append("per-op time = round median / ops per round (%s)" % ", ".join(map(str, ops)))
-
+        lines.append("versions: " + versions)
+    lines.append("ratios are motorx / other: below 1 motorx is faster or uses less CPU "
+                 "(throughput: above 1 motorx is faster)")
+    section = None
     met = total = 0
-    for path, title, max_ratio, meaning in PATHS:
-        rows = table.get(path)
-        lines.append("")
-        lines.append(title)
-        if not rows:
-            lines.append("  not measured")
-            continue
-        impls = [i for i in IMPL_ORDER if i in rows] + sorted(set(rows) - set(IMPL_ORDER))
-        for impl in impls:
-            row = rows[impl]
-            lines.append(
-                "  %-15s median %s   min %s   IQR %s   (%s rounds)"
-                % (impl, _fmt_time(row["median"]), _fmt_time(row["min"]), _fmt_time(row["iqr"]), row["rounds"])
-            )
-        subject = rows.get(SUBJECT)
-        vs_pymongo = _ratio(subject, rows.get(BASELINE))
-        vs_motor = _ratio(rows.get(LEGACY), subject)
-        ok_pymongo = None if vs_pymongo is None else vs_pymongo <= max_ratio
-        ok_motor = None if vs_motor is None else vs_motor >= MOTOR_MIN_SPEEDUP
-        min_pymongo = _ratio(subject, rows.get(BASELINE), "min")
-        min_motor = _ratio(rows.get(LEGACY), subject, "min")
-        # The verdict is on medians; the ratio of minimums is shown beside it
-        # because on a shared machine it is the figure least moved by noise.
+    for row in rows(data):
+        if row.section != section:
+            section = row.section
+            lines.append("")
+            lines.append(section)
+            lines.append("  %-44s %9s %9s %9s   %-21s %-21s" % (
+                "", "motorx", "pymongo", "motor", "motorx/pymongo", "motorx/motor"))
+        title = row.title + (" (%s)" % row.unit if row.unit else "")
         lines.append(
-            "  motorx/pymongo = %s (of minimums %s)   target <= %.2f, %s: %s"
+            "  %-44s %9s %9s %9s   %-21s %-21s"
             % (
-                _fmt_ratio(vs_pymongo, 3),
-                _fmt_ratio(min_pymongo, 3),
-                max_ratio,
-                meaning,
-                _verdict(ok_pymongo),
+                title,
+                _fmt(row, row.values.get(SUBJECT)),
+                _fmt(row, row.values.get(BASELINE)),
+                _fmt(row, row.values.get(LEGACY)),
+                ("%s %s" % (_fmt_ratio(row.ratio(BASELINE)), _target_text(row, BASELINE))).strip(),
+                ("%s %s" % (_fmt_ratio(row.ratio(LEGACY)), _target_text(row, LEGACY))).strip(),
             )
         )
-        lines.append(
-            "  motor/motorx   = %s (of minimums %s)   target >= %.0f, an order of magnitude faster than Motor: %s"
-            % (
-                _fmt_ratio(vs_motor, 1),
-                _fmt_ratio(min_motor, 1),
-                MOTOR_MIN_SPEEDUP,
-                _verdict(ok_motor),
-            )
-        )
-        if (ok_pymongo is not None and min_pymongo is not None and ok_pymongo != (min_pymongo <= max_ratio)) or (
-            ok_motor is not None and min_motor is not None and ok_motor != (min_motor >= MOTOR_MIN_SPEEDUP)
-        ):
-            lines.append("  note: medians and minimums disagree on a target: a noisy run, rerun to confirm")
-        for ok in (ok_pymongo, ok_motor):
-            if ok is not None:
+        for other in (BASELINE, LEGACY):
+            verdict = row.verdict(other)
+            if verdict is not None:
                 total += 1
-                met += ok
+                met += verdict
     lines.append("")
-    missing = 2 * len(PATHS) - total
-    lines.append(
-        "targets met: %d of %d%s" % (met, total, " (%d not measured)" % missing if missing else "")
-    )
+    lines.append("targets met: %d of %d (medians; a report, not a test)" % (met, total))
     return lines
+
+
+# -- Markdown ---------------------------------------------------------------------------
+
+
+def markdown(data: Mapping[str, Any], chart_path: Optional[str] = None) -> str:
+    out = [
+        "Machine: %s. Date: %s (%s mode). %s." % (
+            machine_line(data), run_date(data), mode_of(data), versions_line(data)),
+        "",
+        (
+            "Ratios are motorx / other, from medians in the same run: below 1 motorx is "
+            "faster or uses less client CPU (throughput: above 1 is faster). "
+            "Target and verdict after each ratio."
+        ),
+        "",
+    ]
+    section = None
+    for row in rows(data):
+        if row.section != section:
+            if section is not None:
+                out.append("")
+            section = row.section
+            out.append("**%s**" % section)
+            out.append("")
+            out.append("| figure | motorx | PyMongo Async | Motor 3.7 | motorx / PyMongo Async | motorx / Motor |")
+            out.append("| --- | ---: | ---: | ---: | --- | --- |")
+        title = row.title + (" (%s)" % row.unit if row.unit else "")
+        out.append(
+            "| %s | %s | %s | %s | %s | %s |"
+            % (
+                title,
+                _fmt(row, row.values.get(SUBJECT)),
+                _fmt(row, row.values.get(BASELINE)),
+                _fmt(row, row.values.get(LEGACY)),
+                ("%s %s" % (_fmt_ratio(row.ratio(BASELINE)), _target_text(row, BASELINE))).strip(),
+                ("%s %s" % (_fmt_ratio(row.ratio(LEGACY)), _target_text(row, LEGACY))).strip(),
+            )
+        )
+    if chart_path:
+        out.append("")
+        out.append("![motorx / PyMongo Async and motorx / Motor](%s)" % chart_path)
+    return "\n".join(out) + "\n"
+
+
+# -- chart --------------------------------------------------------------------------------
+
+
+def chart(data: Mapping[str, Any], path: str) -> None:
+    """Horizontal bars of motorx/PyMongo Async and motorx/Motor, log scale, 1 marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    picked = [r for r in rows(data) if r.chart]
+    labels = [r.title + (" (%s)" % r.unit if r.unit else "") for r in picked]
+    series = [(BASELINE, "motorx / PyMongo Async", "#4c72b0"), (LEGACY, "motorx / Motor 3.7", "#dd8452")]
+    height = 0.38
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(picked) + 1.6))
+    for offset, (other, label, color) in enumerate(series):
+        values = [r.ratio(other) for r in picked]
+        ys = [i + (offset - 0.5) * height for i in range(len(picked))]
+        ax.barh([y for y, v in zip(ys, values) if v], [v for v in values if v],
+                height=height, label=label, color=color)
+        for y, v in zip(ys, values):
+            if v:
+                ax.text(v, y, " %s" % _fmt_ratio(v), va="center", fontsize=8)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(picked)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("ratio (log scale); left of 1: motorx faster / less CPU / fewer retries")
+    fig.suptitle("motorx vs PyMongo Async and Motor: %s, %s mode" % (run_date(data), mode_of(data)), fontsize=10)
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    fig.text(0.01, 0.005, machine_line(data), fontsize=7, color="gray")
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+# -- README ---------------------------------------------------------------------------
+
+
+def update_readme(readme_path: str, table: str, command: str) -> None:
+    """Replace the text between the bench markers; nothing else in the file changes."""
+    with open(readme_path, encoding="utf-8") as f:
+        text = f.read()
+    pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        raise SystemExit("report.py: %s has no %s ... %s section" % (readme_path, README_START, README_END))
+    body = "%s\n<!-- written by bench/report.py from `%s`; do not edit by hand -->\n\n%s%s" % (
+        README_START, command, table, README_END)
+    with open(readme_path, "w", encoding="utf-8") as f:
+        f.write(pattern.sub(lambda _: body, text, count=1))
+
+
+def compact(data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON without the bulky parts (CPU flag list, raw round times) for committing."""
+    cpu = (data.get("machine_info") or {}).get("cpu")
+    if isinstance(cpu, dict):
+        cpu.pop("flags", None)
+    for bench in data.get("benchmarks", []):
+        (bench.get("stats") or {}).pop("data", None)
+    return data
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("json", help="a pytest-benchmark --benchmark-json file")
+    parser.add_argument("--markdown", help="write the comparison as a Markdown table here")
+    parser.add_argument("--chart", help="draw the ratios as a PNG chart here")
+    parser.add_argument("--chart-link", help="the chart's path as the README links it")
+    parser.add_argument("--readme", help="replace this README's bench section with the table and chart")
+    parser.add_argument("--command", default="scripts/bench --full", help="the command named in the README")
+    parser.add_argument("--compact", action="store_true", help="rewrite the JSON without bulky fields")
     args = parser.parse_args(None if argv is None else list(argv))
     try:
         with open(args.json, encoding="utf-8") as f:
@@ -192,10 +426,26 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     except (OSError, ValueError) as exc:
         print("report.py: cannot read %s: %s" % (args.json, exc), file=sys.stderr)
         return 2
-    if not isinstance(data, dict) or not collect(data):
-        print("report.py: %s holds no motorx session benchmarks" % args.json, file=sys.stderr)
+    if not isinstance(data, dict) or not rows(data):
+        print("report.py: %s holds no motorx benchmarks" % args.json, file=sys.stderr)
         return 2
+    if args.compact:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(compact(data), f, indent=1)
+            f.write("\n")
     print("\n".join(render(data)))
+    if args.chart:
+        chart(data, args.chart)
+        print("\nchart: %s" % args.chart)
+    link = args.chart_link or args.chart
+    table = markdown(data, link)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(table)
+        print("markdown: %s" % args.markdown)
+    if args.readme:
+        update_readme(args.readme, table, args.command)
+        print("README section updated: %s" % args.readme)
     return 0
 
 

@@ -7,6 +7,13 @@ Three paths, each a pytest-benchmark group:
   in it (PyMongo's "committed empty": nothing is sent), on one session.
 * ``with-transaction-noop``: ``with_transaction`` with a callback that does
   nothing, on one session.
+* ``txcore-decision``: the retry decisions of one ``with_transaction`` call
+  alone, no session and no loop: a transient callback error (retry the
+  transaction, with backoff), then an unknown commit result (retry the
+  commit).  motorx makes them in its compiled ``RetryLoop``; PyMongo Async and
+  Motor make them inline in their ``with_transaction``, so their side is that
+  inline sequence of checks, written out here with their own helper functions
+  (``_within_time_limit``, ``_max_time_expired_error``, PyMongo's backoff).
 
 None of them needs a server: clients connect lazily, sessions that run no
 operation never select a server, and an empty commit sends nothing.  The URI
@@ -271,6 +278,117 @@ def run_session_bench(benchmark: Any, record: Any, impl_name: str, path: str, op
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             loop.close()
+
+
+# -- the _txcore decision step alone -------------------------------------------------
+
+from pymongo.errors import OperationFailure, PyMongoError  # noqa: E402
+
+from motorx._txcore import RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop  # noqa: E402
+
+_TRANSIENT = OperationFailure("WriteConflict", 112, {"errorLabels": ["TransientTransactionError"]})
+_UNKNOWN_COMMIT = OperationFailure(
+    "not primary", 10107, {"errorLabels": ["UnknownTransactionCommitResult"]}
+)
+
+
+def decide_motorx(n: int) -> int:
+    retry_transaction, retry_commit = RETRY_TRANSACTION, RETRY_COMMIT
+    decided = 0
+    for _ in range(n):
+        loop = RetryLoop()
+        loop.next_attempt()
+        decided += loop.on_callback_error(_TRANSIENT) == retry_transaction
+        loop.next_attempt()  # the retry's backoff
+        decided += loop.on_commit_error(_UNKNOWN_COMMIT) == retry_commit
+    return decided
+
+
+def _pymongo_decider() -> Callable[[int], int]:
+    import random
+    import time
+
+    from pymongo.asynchronous import client_session as cs
+
+    within, max_time_expired = cs._within_time_limit, cs._max_time_expired_error
+    initial, ceiling = cs._BACKOFF_INITIAL, cs._BACKOFF_MAX
+
+    def decide_pymongo(n: int) -> int:
+        # PyMongo Async's with_transaction (4.16+), its checks in its order.
+        decided = 0
+        for _ in range(n):
+            start_time = time.monotonic()
+            retry = 1
+            exc: Any = _TRANSIENT
+            if isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError"):
+                if within(start_time):
+                    decided += 1
+            backoff = random.random() * min(initial * (1.5**retry), ceiling)
+            if within(start_time, backoff):
+                retry += 1
+            exc = _UNKNOWN_COMMIT
+            if exc.has_error_label("UnknownTransactionCommitResult") and not max_time_expired(exc):
+                if within(start_time):
+                    decided += 1
+        return decided
+
+    return decide_pymongo
+
+
+def _motor_decider() -> Callable[[int], int]:
+    import time
+
+    from motor import core
+
+    within, max_time_expired = core._within_time_limit, core._max_time_expired_error
+
+    def decide_motor(n: int) -> int:
+        # Motor 3.7's with_transaction: no backoff, the same label checks.
+        decided = 0
+        for _ in range(n):
+            start_time = time.monotonic()
+            exc: Any = _TRANSIENT
+            if (
+                isinstance(exc, PyMongoError)
+                and exc.has_error_label("TransientTransactionError")
+                and within(start_time)
+            ):
+                decided += 1
+            exc = _UNKNOWN_COMMIT
+            if (
+                exc.has_error_label("UnknownTransactionCommitResult")
+                and within(start_time)
+                and not max_time_expired(exc)
+            ):
+                decided += 1
+        return decided
+
+    return decide_motor
+
+
+DECIDERS: dict[str, Callable[[], Callable[[int], int]]] = {
+    "motorx": lambda: decide_motorx,
+    "pymongo": _pymongo_decider,
+    "motor": _motor_decider,
+}
+
+
+@pytest.mark.benchmark(group="txcore-decision")
+@pytest.mark.parametrize("impl", list(DECIDERS))
+def test_txcore_decision(benchmark: Any, record_bench: Any, bench_ops: int, impl: str) -> None:
+    try:
+        decide = DECIDERS[impl]()
+    except (ImportError, AttributeError) as exc:  # e.g. a PyMongo before 4.16 has no backoff
+        pytest.skip("%s has no with_transaction decision helpers to compare: %s" % (impl, exc))
+    benchmark.extra_info.update(
+        {"path": "txcore-decision", "impl": impl, "ops_per_round": bench_ops, "versions": _versions()}
+    )
+    decide(bench_ops)  # warm-up
+    gc.collect()
+    decided = benchmark(decide, bench_ops)
+    # Every call decided "retry" twice: the sequence really ran both branches.
+    assert decided == 2 * bench_ops
+    record_bench(benchmark)
 
 
 @pytest.mark.benchmark(group="session-start-end")

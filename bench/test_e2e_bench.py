@@ -1,0 +1,527 @@
+"""End-to-end benchmarks: motorx against PyMongo Async and Motor 3.7 on a real server.
+
+The server (the embedded SecantusDB, or ``$MONGODB_URI``) runs in its own
+process, so the client CPU figures, taken with ``resource.getrusage`` of this
+process, exclude the server's work.  Every case runs for all three
+implementations in the same run, one after the other, so their ratios hold on
+a noisy shared machine.  pytest-benchmark times whole rounds; the per-operation
+figures are in each benchmark's ``extra_info`` (read by ``bench/report.py``):
+
+* ``ops``: operations completed in the timed rounds;
+* ``throughput``: operations per second of wall time (all tasks together),
+  median over rounds;
+* ``p50_ms``/``p99_ms``: per-operation latency percentiles over all rounds;
+* ``cpu_us``: client CPU microseconds (user + system, all threads, so Motor's
+  executor threads count) per operation, median over rounds;
+* ``attempts``: callback invocations for transaction cases (retries = attempts - ops).
+
+Cases:
+
+* ``txn-c1``/``txn-c16``/``txn-c128``: ``with_transaction`` with one insert and
+  one update, at 1, 16 and 128 concurrent tasks on one client.  Each
+  transaction is what a Motor user writes: start a session, run
+  ``with_transaction``, end the session.  Every task updates its own counter
+  document, so the transactions do not conflict.
+* ``find-one``: ``find_one`` by ``_id`` on one task.
+* ``cursor-1000``: reading a 1,000-document collection with ``find().to_list(None)``.
+* ``contention``: 100 tasks each incrementing the *same* document 10 times
+  inside ``with_transaction``: attempts (retries), p99 latency, wall time, and
+  the final counter, which must be exactly 1,000 (a lost update fails the run).
+* ``tornado-txn-c16``: the 16-task transaction case on tornado's IOLoop.
+
+After the timed rounds every case checks the data it wrote (every committed
+transaction's insert and increment is there, exactly once), so a benchmark
+that went fast by losing writes fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import math
+import resource
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pytest
+
+pytest.importorskip("pytest_benchmark")
+
+import motor
+import motor.motor_asyncio
+import motor.motor_tornado
+import pymongo
+
+import motorx
+import motorx.motor_asyncio
+import motorx.motor_tornado
+
+DB = "motorx_bench"
+IMPL_NAMES = ["motorx", "pymongo", "motor"]
+
+# (case, concurrent tasks, transactions per task per round): rounds by mode below.
+TXN_CASES = {"txn-c1": (1, 40), "txn-c16": (16, 4), "txn-c128": (128, 2)}
+CONTENTION_TASKS = 100
+CONTENTION_INCREMENTS = 10
+FIND_ONE_PER_ROUND = 200
+CURSOR_DOCS = 1000
+CURSOR_READS_PER_ROUND = 4
+
+ROUNDS = {
+    "quick": {"txn": 5, "find-one": 5, "cursor": 5, "contention": 1},
+    "full": {"txn": 15, "find-one": 15, "cursor": 15, "contention": 3},
+}
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _median(values: list[float]) -> Optional[float]:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _collect_garbage() -> None:
+    # Run before each round, outside the timing: a collection belongs to no one.
+    gc.collect()
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    rank = math.ceil(q / 100.0 * len(sorted_values))  # 1-based
+    return sorted_values[max(1, min(rank, len(sorted_values))) - 1]
+
+
+# -- the three drivers, behind one small adapter ----------------------------------
+
+
+@dataclass(frozen=True)
+class Driver:
+    """How one implementation spells the few calls that differ between them."""
+
+    name: str
+    asyncio_client: Callable[..., Any]
+    tornado_client: Callable[..., Any]
+    # PyMongo Async's start_session is a plain method; Motor's and motorx's a coroutine.
+    session_is_coroutine: bool
+    close_returns_awaitable: bool
+
+    async def start_session(self, client: Any) -> Any:
+        if self.session_is_coroutine:
+            return await client.start_session()
+        return client.start_session()
+
+    async def close(self, client: Any) -> None:
+        result = client.close()
+        if self.close_returns_awaitable and result is not None:
+            await result
+
+
+DRIVERS = {
+    "motorx": Driver(
+        "motorx",
+        motorx.motor_asyncio.AsyncIOMotorClient,
+        motorx.motor_tornado.MotorClient,
+        session_is_coroutine=True,
+        close_returns_awaitable=True,  # a task on a running loop
+    ),
+    "pymongo": Driver(
+        "pymongo",
+        pymongo.AsyncMongoClient,
+        pymongo.AsyncMongoClient,  # runs on tornado's IOLoop, which is asyncio underneath
+        session_is_coroutine=False,
+        close_returns_awaitable=True,
+    ),
+    "motor": Driver(
+        "motor",
+        motor.motor_asyncio.AsyncIOMotorClient,
+        motor.motor_tornado.MotorClient,
+        session_is_coroutine=True,
+        close_returns_awaitable=False,
+    ),
+}
+
+
+def _versions() -> dict[str, str]:
+    return {"motorx": motorx.__version__, "pymongo": pymongo.version, "motor": motor.version}
+
+
+# -- the loop a benchmark runs on ------------------------------------------------------
+
+
+class Runner:
+    """One event loop (asyncio, or tornado's IOLoop) owned by one benchmark."""
+
+    def __init__(self, flavour: str) -> None:
+        self.flavour = flavour
+        if flavour == "asyncio":
+            self._loop = asyncio.new_event_loop()
+        else:
+            from tornado.ioloop import IOLoop
+
+            self._io_loop = IOLoop(make_current=False)
+
+    def run(self, make_coro: Callable[[], Awaitable[Any]]) -> Any:
+        if self.flavour == "asyncio":
+            return self._loop.run_until_complete(make_coro())
+        return self._io_loop.run_sync(make_coro)
+
+    def close(self) -> None:
+        if self.flavour == "asyncio":
+            loop = self._loop
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                loop.close()
+        else:
+            self._io_loop.close(all_fds=True)
+
+
+@dataclass
+class Tally:
+    """What the timed rounds did, summed over rounds."""
+
+    latencies: list[float] = field(default_factory=list)
+    cpu: float = 0.0
+    wall: float = 0.0
+    ops: int = 0
+    attempts: int = 0
+    round_walls: list[float] = field(default_factory=list)
+    round_attempts: list[int] = field(default_factory=list)
+    round_cpu_us: list[float] = field(default_factory=list)
+    round_throughput: list[float] = field(default_factory=list)
+
+    def extra(self) -> dict[str, Any]:
+        """Medians over rounds (CPU, throughput), percentiles over all operations."""
+        lat = sorted(self.latencies)
+        return {
+            "ops": self.ops,
+            "rounds": len(self.round_walls),
+            "throughput": _median(self.round_throughput),
+            "p50_ms": _percentile(lat, 50) * 1e3,
+            "p99_ms": _percentile(lat, 99) * 1e3,
+            "cpu_us": _median(self.round_cpu_us),
+            "cpu_us_mean": self.cpu / self.ops * 1e6 if self.ops else None,
+            "attempts": self.attempts,
+            "round_walls": self.round_walls,
+            "round_attempts": self.round_attempts,
+            "round_cpu_us": self.round_cpu_us,
+        }
+
+
+class Case:
+    """A client, its collections, and one timed round of work (subclasses)."""
+
+    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str) -> None:
+        self.runner = runner
+        self.driver = driver
+        self.uri = uri
+        self.name = name
+        self.client: Any = None
+        self.tally = Tally()
+        self.timing = False  # the warm-up round is not tallied
+
+    def make_client(self) -> Any:
+        app_name = "motorx-bench-%s-%s" % (self.driver.name, self.name)
+        factory = self.driver.asyncio_client if self.runner.flavour == "asyncio" else self.driver.tornado_client
+        return factory(self.uri, appName=app_name)
+
+    def coll(self, suffix: str) -> Any:
+        return self.client[DB]["%s_%s_%s" % (self.name.replace("-", "_"), self.driver.name, suffix)]
+
+    async def setup(self) -> None:
+        self.client = self.make_client()
+        await self.prepare()
+
+    async def prepare(self) -> None:
+        raise NotImplementedError
+
+    async def work(self) -> tuple[list[float], int, int]:
+        """One round: (per-operation latencies, operations, callback attempts)."""
+        raise NotImplementedError
+
+    async def verify(self) -> None:
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        """Case-specific figures for ``extra_info``."""
+        return {}
+
+    async def teardown(self) -> None:
+        if self.client is not None:
+            await self.driver.close(self.client)
+
+    def one_round(self) -> None:
+        cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+        latencies, ops, attempts = self.runner.run(self.work)
+        wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
+        if not self.timing:
+            return
+        t = self.tally
+        t.latencies.extend(latencies)
+        t.cpu += cpu
+        t.wall += wall
+        t.ops += ops
+        t.attempts += attempts
+        t.round_walls.append(wall)
+        t.round_attempts.append(attempts)
+        t.round_cpu_us.append(cpu / ops * 1e6)
+        t.round_throughput.append(ops / wall)
+
+
+class TransactionCase(Case):
+    """``with_transaction`` (insert + update) on ``tasks`` concurrent tasks."""
+
+    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int, per_task: int) -> None:
+        super().__init__(runner, driver, uri, name)
+        self.tasks = tasks
+        self.per_task = per_task
+        self.committed = 0
+
+    async def prepare(self) -> None:
+        self.orders = self.coll("orders")
+        self.counters = self.coll("counters")
+        await self.orders.drop()
+        await self.counters.drop()
+        await self.counters.insert_many([{"_id": i, "n": 0} for i in range(self.tasks)])
+
+    async def work(self) -> tuple[list[float], int, int]:
+        driver, client, orders, counters = self.driver, self.client, self.orders, self.counters
+        latencies: list[float] = []
+        attempts = 0
+
+        async def task(key: int) -> None:
+            nonlocal attempts
+
+            async def callback(session: Any) -> None:
+                nonlocal attempts
+                attempts += 1
+                await orders.insert_one({"k": key}, session=session)
+                await counters.update_one({"_id": key}, {"$inc": {"n": 1}}, session=session)
+
+            for _ in range(self.per_task):
+                t0 = time.perf_counter()
+                session = await driver.start_session(client)
+                try:
+                    await session.with_transaction(callback)
+                finally:
+                    await session.end_session()
+                latencies.append(time.perf_counter() - t0)
+
+        await asyncio.gather(*(task(k) for k in range(self.tasks)))
+        self.committed += self.tasks * self.per_task
+        return latencies, self.tasks * self.per_task, attempts
+
+    async def verify(self) -> None:
+        inserted = await self.orders.count_documents({})
+        total = 0
+        async for doc in self.counters.find({}):
+            total += doc["n"]
+        assert inserted == self.committed and total == self.committed, (
+            "%s %s: %d transactions committed, but %d inserts and %d increments are stored"
+            % (self.driver.name, self.name, self.committed, inserted, total)
+        )
+
+
+class ContentionCase(Case):
+    """100 tasks x 10 increments of one document, each in its own transaction."""
+
+    final_counter = -1
+
+    async def prepare(self) -> None:
+        self.counter = self.coll("counter")
+        await self.counter.drop()
+
+    async def work(self) -> tuple[list[float], int, int]:
+        # The warm-up is a tenth of the run: a full contended run is slow on
+        # the embedded server (Motor retries without backoff).
+        tasks = CONTENTION_TASKS if self.timing else CONTENTION_TASKS // 10
+        driver, client, counter = self.driver, self.client, self.counter
+        await counter.delete_many({})
+        await counter.insert_one({"_id": "c", "n": 0})
+        latencies: list[float] = []
+        attempts = 0
+
+        async def callback(session: Any) -> None:
+            nonlocal attempts
+            attempts += 1
+            await counter.update_one({"_id": "c"}, {"$inc": {"n": 1}}, session=session)
+
+        async def task() -> None:
+            for _ in range(CONTENTION_INCREMENTS):
+                t0 = time.perf_counter()
+                session = await driver.start_session(client)
+                try:
+                    await session.with_transaction(callback)
+                finally:
+                    await session.end_session()
+                latencies.append(time.perf_counter() - t0)
+
+        await asyncio.gather(*(task() for _ in range(tasks)))
+        doc = await counter.find_one({"_id": "c"})
+        expected = tasks * CONTENTION_INCREMENTS
+        # Checked every round, the warm-up too: a lost update is a bug.
+        assert doc is not None and doc["n"] == expected, (
+            "%s: lost update under contention: counter is %s, expected exactly %d"
+            % (driver.name, None if doc is None else doc["n"], expected)
+        )
+        self.final_counter = int(doc["n"])
+        return latencies, expected, attempts
+
+    async def verify(self) -> None:
+        assert self.final_counter == CONTENTION_TASKS * CONTENTION_INCREMENTS
+
+    def summary(self) -> dict[str, Any]:
+        t = self.tally
+        walls = sorted(t.round_walls)
+        return {
+            "final_counter": self.final_counter,
+            "retries": t.attempts - t.ops,
+            "wall_s": walls[len(walls) // 2],
+        }
+
+
+class FindOneCase(Case):
+    async def prepare(self) -> None:
+        self.docs = self.coll("docs")
+        await self.docs.drop()
+        await self.docs.insert_many([{"_id": i, "x": i, "s": "x" * 64} for i in range(100)])
+
+    async def work(self) -> tuple[list[float], int, int]:
+        docs = self.docs
+        latencies = []
+        for i in range(FIND_ONE_PER_ROUND):
+            t0 = time.perf_counter()
+            doc = await docs.find_one({"_id": i % 100})
+            latencies.append(time.perf_counter() - t0)
+            assert doc is not None and doc["x"] == i % 100
+        return latencies, FIND_ONE_PER_ROUND, 0
+
+    async def verify(self) -> None:
+        pass
+
+
+class CursorCase(Case):
+    async def prepare(self) -> None:
+        self.docs = self.coll("docs")
+        await self.docs.drop()
+        await self.docs.insert_many(
+            [{"_id": i, "x": i, "s": "x" * 64, "sub": {"a": i, "b": [1, 2, 3]}} for i in range(CURSOR_DOCS)]
+        )
+
+    async def work(self) -> tuple[list[float], int, int]:
+        docs = self.docs
+        latencies = []
+        for _ in range(CURSOR_READS_PER_ROUND):
+            t0 = time.perf_counter()
+            result = await docs.find({}).to_list(None)
+            latencies.append(time.perf_counter() - t0)
+            assert len(result) == CURSOR_DOCS
+        return latencies, CURSOR_READS_PER_ROUND, 0
+
+    async def verify(self) -> None:
+        pass
+
+
+# -- the runner ------------------------------------------------------------------
+
+
+def run_case(
+    benchmark: Any,
+    record: Any,
+    mode: str,
+    impl: str,
+    make_case: Callable[[Runner], Case],
+    rounds_key: str,
+    flavour: str = "asyncio",
+    extra: Optional[dict[str, Any]] = None,
+) -> Case:
+    runner = Runner(flavour)
+    case: Optional[Case] = None
+    try:
+        case = make_case(runner)
+        runner.run(case.setup)
+        case.one_round()  # warm-up: connections, server sessions, caches
+        case.timing = True
+        benchmark.pedantic(
+            case.one_round, setup=_collect_garbage, rounds=ROUNDS[mode][rounds_key], iterations=1
+        )
+        runner.run(case.verify)
+        info = case.tally.extra()
+        info.update(
+            {
+                "kind": "e2e",
+                "case": case.name,
+                "impl": impl,
+                "flavour": flavour,
+                "mode": mode,
+                "versions": _versions(),
+            }
+        )
+        info.update(case.summary())
+        if extra:
+            info.update(extra)
+        benchmark.extra_info.update(info)
+        record(benchmark)
+        return case
+    finally:
+        if case is not None:
+            runner.run(case.teardown)
+        runner.close()
+
+
+@pytest.mark.parametrize("impl", IMPL_NAMES)
+@pytest.mark.parametrize("case", list(TXN_CASES))
+def test_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, case: str, impl: str) -> None:
+    benchmark.group = case
+    tasks, per_task = TXN_CASES[case]
+    run_case(
+        benchmark, record_bench, bench_mode, impl,
+        lambda r: TransactionCase(r, DRIVERS[impl], bench_uri, case, tasks, per_task),
+        "txn", extra={"tasks": tasks},
+    )
+
+
+@pytest.mark.parametrize("impl", IMPL_NAMES)
+def test_find_one(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+    benchmark.group = "find-one"
+    run_case(benchmark, record_bench, bench_mode, impl,
+             lambda r: FindOneCase(r, DRIVERS[impl], bench_uri, "find-one"), "find-one")
+
+
+@pytest.mark.parametrize("impl", IMPL_NAMES)
+def test_cursor_read(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+    benchmark.group = "cursor-1000"
+    run_case(benchmark, record_bench, bench_mode, impl,
+             lambda r: CursorCase(r, DRIVERS[impl], bench_uri, "cursor-1000"), "cursor")
+
+
+@pytest.mark.parametrize("impl", IMPL_NAMES)
+def test_contention(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+    benchmark.group = "contention"
+    run_case(
+        benchmark, record_bench, bench_mode, impl,
+        lambda r: ContentionCase(r, DRIVERS[impl], bench_uri, "contention"), "contention",
+        extra={"tasks": CONTENTION_TASKS},
+    )
+
+
+@pytest.mark.parametrize("impl", IMPL_NAMES)
+def test_tornado_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+    benchmark.group = "tornado-txn-c16"
+    tasks, per_task = TXN_CASES["txn-c16"]
+    run_case(
+        benchmark, record_bench, bench_mode, impl,
+        lambda r: TransactionCase(r, DRIVERS[impl], bench_uri, "tornado-txn-c16", tasks, per_task),
+        "txn", flavour="tornado", extra={"tasks": tasks},
+    )
