@@ -413,7 +413,6 @@ def test_seek_tell_readline(flavour: Any, bucket_name: str) -> None:
         with pytest.raises(io.UnsupportedOperation):
             grid_out.write(b"no")
         grid_out.close()  # a plain call, as in Motor
-        await asyncio.sleep(0)
         assert grid_out.closed
 
         async with await bucket.open_download_stream(file_id) as grid_out:

@@ -179,6 +179,7 @@ class AgnosticGridOut:
         # the requested position waits here until the next read.
         self._pending_seek: Optional[int] = None
         self._close_task: Optional[asyncio.Future[None]] = None
+        self._closed = False
 
     # -- identity --------------------------------------------------------------
 
@@ -331,6 +332,7 @@ class AgnosticGridOut:
         is open; it runs as a task on the running loop.
         """
         self._pending_seek = None
+        self._closed = True
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -341,7 +343,8 @@ class AgnosticGridOut:
 
     @property
     def closed(self) -> bool:
-        return bool(self._delegate.closed)
+        """True once ``close()`` was called (its cursor clean-up may still be running)."""
+        return self._closed or bool(self._delegate.closed)
 
     async def __aenter__(self) -> AgnosticGridOut:
         return self
@@ -353,6 +356,7 @@ class AgnosticGridOut:
         exc_tb: Optional[TracebackType],
     ) -> None:
         self._pending_seek = None
+        self._closed = True
         if self._close_task is not None:
             await self._close_task
         await self._delegate.close()
