@@ -81,7 +81,8 @@ class AgnosticChangeStream:
     def resume_token(self) -> Optional[Mapping[str, Any]]:
         """The token to resume after the last change seen (before start: the one given)."""
         if self._delegate is None:
-            return self._kwargs["start_after"] or self._kwargs["resume_after"]
+            given: Optional[Mapping[str, Any]] = self._kwargs["start_after"] or self._kwargs["resume_after"]
+            return given
         return self._delegate.resume_token
 
     def get_io_loop(self) -> Any:

@@ -29,6 +29,9 @@ from motorx.session import AgnosticClientSession, _pymongo_start_session, run_wi
 
 _NOT_GIVEN: Any = object()
 
+# (host, port); PyMongo's own alias allows a None port.
+_Address = tuple[str, Optional[int]]
+
 _REPLICA_SET_TYPES = (TOPOLOGY_TYPE.ReplicaSetWithPrimary, TOPOLOGY_TYPE.ReplicaSetNoPrimary)
 
 
@@ -42,7 +45,7 @@ def _driver_info(framework_name: str, given: Any) -> DriverInfo:
     itself (``append_metadata``, done after construction); older PyMongo
     takes the combined info Motor built.
     """
-    ours = DriverInfo("motorx", __version__, framework_name)
+    ours: DriverInfo = DriverInfo("motorx", __version__, framework_name)
     if not given:
         return ours
     if not isinstance(given, DriverInfo):
@@ -52,10 +55,24 @@ def _driver_info(framework_name: str, given: Any) -> DriverInfo:
         )
     if _CAN_APPEND_METADATA:
         return ours
-    return DriverInfo(
+    combined: DriverInfo = DriverInfo(
         f"{ours.name}|{given.name}",
         f"{ours.version}|{given.version}" if given.version else ours.version,
         f"{ours.platform}|{given.platform}" if given.platform else ours.platform,
+    )
+    return combined
+
+
+def _async_transaction_options(options: Any) -> Any:
+    """Accept ``pymongo.client_session.TransactionOptions``, as Motor did.
+
+    On some PyMongo releases the async session has its own TransactionOptions
+    class and refuses the synchronous one Motor users import; same fields.
+    """
+    if isinstance(options, AsyncTransactionOptions) or not isinstance(options, TransactionOptions):
+        return options
+    return AsyncTransactionOptions(
+        options.read_concern, options.write_concern, options.read_preference, options.max_commit_time_ms
     )
 
 
@@ -189,20 +206,20 @@ class AgnosticClient:
         servers = description.apply_selector(writable_server_selector, None)
         return servers[0] if servers else None
 
-    def _replica_set_members(self, server_type: int) -> set[tuple[str, int]]:
+    def _replica_set_members(self, server_type: int) -> set[_Address]:
         description = self._delegate.topology_description
         if description.topology_type not in _REPLICA_SET_TYPES:
             return set()
         return {s.address for s in description.known_servers if s.server_type == server_type}
 
     @property
-    def address(self) -> Optional[tuple[str, int]]:
+    def address(self) -> Optional[_Address]:
         """(host, port) of the standalone, primary or mongos in use, or None if not known yet."""
         server = self._writable_server()
         return None if server is None else server.address
 
     @property
-    def primary(self) -> Optional[tuple[str, int]]:
+    def primary(self) -> Optional[_Address]:
         """(host, port) of the replica set primary, or None."""
         description = self._delegate.topology_description
         if description.topology_type != TOPOLOGY_TYPE.ReplicaSetWithPrimary:
@@ -212,12 +229,12 @@ class AgnosticClient:
         )
 
     @property
-    def secondaries(self) -> set[tuple[str, int]]:
+    def secondaries(self) -> set[_Address]:
         """The replica set secondaries this client knows of."""
         return self._replica_set_members(SERVER_TYPE.RSSecondary)
 
     @property
-    def arbiters(self) -> set[tuple[str, int]]:
+    def arbiters(self) -> set[_Address]:
         """The replica set arbiters this client knows of."""
         return self._replica_set_members(SERVER_TYPE.RSArbiter)
 
@@ -234,7 +251,7 @@ class AgnosticClient:
         return bool(server is not None and server.server_type == SERVER_TYPE.Mongos)
 
     @property
-    def nodes(self) -> frozenset[tuple[str, int]]:
+    def nodes(self) -> frozenset[_Address]:
         """Every server this client currently knows of."""
         return self._delegate.nodes
 

@@ -452,7 +452,7 @@ class AgnosticLatentCommandCursor(AgnosticCommandCursor):
     def __init__(
         self,
         owner: Any,
-        start: Callable[..., Awaitable[AsyncCommandCursor[Any]]],
+        start: Callable[..., Awaitable[Any]],
         args: tuple[Any, ...] = (),
         kwargs: Optional[dict[str, Any]] = None,
         batch_size_option: bool = True,
@@ -460,7 +460,7 @@ class AgnosticLatentCommandCursor(AgnosticCommandCursor):
         kwargs = {} if kwargs is None else kwargs
         session, args = split_session(args, kwargs)
         super().__init__(None, owner, session)
-        self._start: Optional[Callable[..., Awaitable[AsyncCommandCursor[Any]]]] = start
+        self._start: Optional[Callable[..., Awaitable[Any]]] = start
         self._args = args
         self._kwargs = kwargs
         # aggregate takes batchSize as a command option; listIndexes does not,

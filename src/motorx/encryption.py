@@ -98,7 +98,8 @@ class AgnosticClientEncryption:
             cursor_class = collection._cursor_class
         else:
             collection, cursor_class = self, AgnosticCursor
-        return cursor_class(self._delegate.get_keys(), collection)
+        cursor: AgnosticCursor = cursor_class(self._delegate.get_keys(), collection)
+        return cursor
 
     async def add_key_alt_name(self, id: Any, key_alt_name: str) -> Any:
         return await self._delegate.add_key_alt_name(id, key_alt_name)
