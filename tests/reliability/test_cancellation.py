@@ -1,0 +1,116 @@
+"""Cancellation (issue 7, point 2): cancel a task at a random point in a transaction.
+
+Per flavour, RUNS_PER_API runs cancel a task running ``with_transaction`` and
+RUNS_PER_API cancel one inside ``async with s.start_transaction()``, after a
+random delay drawn from a seeded generator (reproducible: the seed is in the
+test id), spread over the whole length of an uncancelled transaction, so the
+cancellation lands before the first command, during any operation, during the
+commit, or after the end.
+
+After every run:
+
+* no transaction is left open on the server: a transactional write to the
+  run's document from another client does not hit WriteConflict;
+* no data from a cancelled transaction is visible, unless the cancellation
+  came while commitTransaction was on the wire (then the outcome is unknown,
+  but it is at most once);
+* the session is not in a transaction and is usable for the next operation
+  and transaction, then ends cleanly;
+* PyMongo's pool has no connection checked out (CMAP events).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+from reliability_support import DB, PoolRecorder, transaction_holds
+
+RUNS_PER_API = 100
+SEED = 20261121
+
+
+@pytest.mark.parametrize("api", ["with_transaction", "start_transaction"])
+def test_cancel_at_a_random_point(flavour: Any, sync_client: Any, api: str) -> None:
+    rng = random.Random("%s-%s-%s" % (SEED, flavour.name, api))
+    coll_name = "cancel_%s_%s" % (flavour.name, api)
+    sync_client[DB].drop_collection(coll_name)
+    sync_client[DB].create_collection(coll_name)
+    pool = PoolRecorder()
+    outcomes: Counter[str] = Counter()
+
+    async def body() -> None:
+        client = flavour.client(listen=True, event_listeners=[pool])
+        coll = client[DB][coll_name]
+
+        async def transaction(s: Any, doc_id: str) -> str:
+            await coll.insert_one({"_id": doc_id, "n": 1}, session=s)
+            await coll.update_one({"_id": doc_id}, {"$inc": {"n": 1}}, session=s)
+            await coll.find_one({"_id": doc_id}, session=s)
+            return doc_id
+
+        async def run(s: Any, doc_id: str) -> str:
+            if api == "with_transaction":
+                return await s.with_transaction(lambda s: transaction(s, doc_id))  # type: ignore[no-any-return]
+            async with s.start_transaction():
+                return await transaction(s, doc_id)
+
+        # How long one uncancelled transaction takes here, so the random
+        # points cover all of it (and a little after).
+        started = time.monotonic()
+        async with await client.start_session() as s:
+            for i in range(5):
+                await run(s, "calibrate-%d" % i)
+        length = (time.monotonic() - started) / 5
+
+        for i in range(RUNS_PER_API):
+            doc_id = "run-%d" % i
+            delay = rng.uniform(0, 1.2 * length)
+            flavour.commands.clear()
+            async with await client.start_session() as s:
+                task = asyncio.ensure_future(run(s, doc_id))
+                await asyncio.sleep(delay)
+                task.cancel()
+                done, _ = await asyncio.wait({task}, timeout=20)
+                assert done, "run %d: the cancelled task did not finish within 20 s" % i
+                cancelled = task.cancelled()
+                if not cancelled:
+                    assert task.result() == doc_id  # finished before the cancellation
+                commit_sent = flavour.commands.count("commitTransaction") > 0
+                outcome = "cancelled" if cancelled else "finished"
+                if cancelled and commit_sent:
+                    outcome = "cancelled-in-commit"
+                outcomes[outcome] += 1
+
+                assert not s.in_transaction, "run %d (%s): session still in a transaction" % (i, outcome)
+                stored = sync_client[DB][coll_name].find_one({"_id": doc_id})
+                if outcome == "finished":
+                    assert stored == {"_id": doc_id, "n": 2}
+                elif outcome == "cancelled":
+                    assert stored is None, "run %d: data of a cancelled transaction is visible" % i
+                else:
+                    # Commit outcome unknown, but never partial or doubled.
+                    assert stored in (None, {"_id": doc_id, "n": 2}), stored
+                    outcomes["cancelled-in-commit-" + ("committed" if stored else "not-committed")] += 1
+                assert not transaction_holds(sync_client, DB, coll_name, doc_id), (
+                    "run %d (%s): a transaction is still open on the server" % (i, outcome)
+                )
+                # The session goes on: a plain read and, every tenth run, a
+                # whole transaction.
+                await coll.find_one({"_id": doc_id}, session=s)
+                if i % 10 == 0:
+                    await run(s, "after-%d" % i)
+                    assert sync_client[DB][coll_name].find_one({"_id": "after-%d" % i})["n"] == 2
+            assert s.has_ended
+            assert pool.in_use() == 0, "run %d: connections still checked out: %s" % (i, pool.checked_out)
+
+    flavour.run(body)
+    assert pool.in_use() == 0
+    assert sum(outcomes[k] for k in ("cancelled", "cancelled-in-commit", "finished")) == RUNS_PER_API
+    # The random points really covered the transaction, not only one end.
+    assert outcomes["cancelled"] >= RUNS_PER_API // 4, outcomes
+    print("%s/%s cancellation outcomes: %s" % (flavour.name, api, dict(outcomes)))
