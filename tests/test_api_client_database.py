@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from bson.codec_options import CodecOptions
 from bson.dbref import DBRef
+from conftest import Flavour
 from pymongo import InsertOne, WriteConcern
 from pymongo.driver_info import DriverInfo
 from pymongo.errors import CollectionInvalid, ConfigurationError, InvalidName
 from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import ReadPreference
 from pymongo.topology_description import TopologyDescription
-
-from conftest import Flavour
 
 DB = "motorx_api_db"
 
@@ -142,8 +141,8 @@ def test_client_encryption_without_pymongocrypt_raises_pymongos_error(flavour: F
         pass
     else:  # pragma: no cover
         pytest.skip("pymongocrypt is installed here: the missing-library error cannot occur")
-    from pymongo.asynchronous.encryption import AsyncClientEncryption
     from pymongo import AsyncMongoClient
+    from pymongo.asynchronous.encryption import AsyncClientEncryption
 
     with pytest.raises(ConfigurationError) as pymongo_error:
         AsyncClientEncryption({"local": {"key": b"0" * 96}}, "keyvault.datakeys", AsyncMongoClient(connect=False), CodecOptions())

@@ -6,11 +6,10 @@ import asyncio
 from typing import Any
 
 import pytest
+from conftest import Flavour
 from pymongo import ASCENDING, CursorType
 from pymongo.collation import Collation
 from pymongo.errors import InvalidOperation, OperationFailure
-
-from conftest import Flavour
 
 DB = "motorx_api"
 N = 120

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
+from conftest import Flavour
 from pymongo import ReturnDocument
 from pymongo.errors import InvalidOperation
 from pymongo.results import InsertManyResult, InsertOneResult
-
-from conftest import Flavour
 
 
 def test_database_and_collection_access_by_attribute_and_item(flavour: Flavour) -> None:

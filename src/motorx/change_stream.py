@@ -129,7 +129,7 @@ class AgnosticChangeStream:
     def __enter__(self) -> NoReturn:
         raise RuntimeError('Use a change stream in "async with", not "with"')
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(self, *args: object) -> None:
         pass
 
     def __repr__(self) -> str:

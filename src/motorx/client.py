@@ -8,10 +8,10 @@ from typing import Any, ClassVar, Optional
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.change_stream import AsyncChangeStream
-from pymongo.asynchronous.command_cursor import AsyncCommandCursor
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.client_session import TransactionOptions as AsyncTransactionOptions
+from pymongo.asynchronous.command_cursor import AsyncCommandCursor
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.client_session import TransactionOptions
 from pymongo.driver_info import DriverInfo
 from pymongo.errors import InvalidOperation
@@ -174,12 +174,12 @@ class AgnosticClient:
             return stream
         return obj
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, AgnosticClient):
             return bool(self._delegate == other._delegate)
         return NotImplemented
 
-    def __ne__(self, other: Any) -> bool:
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __hash__(self) -> int:
@@ -400,7 +400,7 @@ class AgnosticClient:
     async def server_info(self, session: Any = None) -> Mapping[str, Any]:
         return await run_with_session(self._delegate.server_info, (), {"session": session})
 
-    def close(self) -> "Optional[asyncio.Task[None]]":
+    def close(self) -> Optional[asyncio.Task[None]]:
         """Close the client: a plain call, as in Motor.
 
         On a running loop the close is scheduled and the returned task may be

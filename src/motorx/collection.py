@@ -151,12 +151,12 @@ class AgnosticCollection:
             return stream
         return obj
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, AgnosticCollection):
             return bool(self._delegate == other._delegate)
         return NotImplemented
 
-    def __ne__(self, other: Any) -> bool:
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __hash__(self) -> int:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Optional, TypeVar, Union
 
@@ -61,7 +61,7 @@ def run_to_completion(coro: Coroutine[Any, Any, _T]) -> _T:
     raise RuntimeError("motorx: %r unexpectedly needs I/O" % (coro,))
 
 
-def _spawn(coro: Coroutine[Any, Any, Any], io_loop: Any) -> "asyncio.Future[Any]":
+def _spawn(coro: Coroutine[Any, Any, Any], io_loop: Any) -> asyncio.Future[Any]:
     """Run ``coro`` in the background on the running loop (or the cursor's loop)."""
     try:
         loop = asyncio.get_running_loop()
@@ -225,7 +225,7 @@ class _BaseCursor:
                 doc = await self.next()
             except StopAsyncIteration:
                 break
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - Motor hands every error to the callback
                 callback(None, error)
                 return
             if callback(doc, None) is False:

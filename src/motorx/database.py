@@ -123,12 +123,12 @@ class AgnosticDatabase:
             return self._command_cursor_class(obj, self)
         return obj
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, AgnosticDatabase):
             return bool(self._delegate == other._delegate)
         return NotImplemented
 
-    def __ne__(self, other: Any) -> bool:
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __hash__(self) -> int:

@@ -183,5 +183,5 @@ class AgnosticClientEncryption:
     def __enter__(self) -> NoReturn:
         raise RuntimeError(f'Use {type(self).__name__} in "async with", not "with"')
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(self, *args: object) -> None:
         pass

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from motorx._framework import AsyncioFramework
+from motorx.change_stream import AgnosticChangeStream
 from motorx.client import AgnosticClient
 from motorx.collection import AgnosticCollection
-from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import (
     AgnosticCommandCursor,
     AgnosticCursor,
@@ -14,7 +14,12 @@ from motorx.cursor import (
 )
 from motorx.database import AgnosticDatabase
 from motorx.encryption import AgnosticClientEncryption
-from motorx.gridfs import AgnosticGridFSBucket, AgnosticGridIn, AgnosticGridOut, AgnosticGridOutCursor
+from motorx.gridfs import (
+    AgnosticGridFSBucket,
+    AgnosticGridIn,
+    AgnosticGridOut,
+    AgnosticGridOutCursor,
+)
 from motorx.session import AgnosticClientSession
 
 __all__ = [
@@ -25,12 +30,12 @@ __all__ = [
     "AsyncIOMotorCollection",
     "AsyncIOMotorCommandCursor",
     "AsyncIOMotorCursor",
-    "AsyncIOMotorLatentCommandCursor",
     "AsyncIOMotorDatabase",
     "AsyncIOMotorGridFSBucket",
     "AsyncIOMotorGridIn",
     "AsyncIOMotorGridOut",
     "AsyncIOMotorGridOutCursor",
+    "AsyncIOMotorLatentCommandCursor",
 ]
 
 

@@ -10,9 +10,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from motorx._framework import TornadoFramework
+from motorx.change_stream import AgnosticChangeStream
 from motorx.client import AgnosticClient
 from motorx.collection import AgnosticCollection
-from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import (
     AgnosticCommandCursor,
     AgnosticCursor,
@@ -21,7 +21,12 @@ from motorx.cursor import (
 )
 from motorx.database import AgnosticDatabase
 from motorx.encryption import AgnosticClientEncryption
-from motorx.gridfs import AgnosticGridFSBucket, AgnosticGridIn, AgnosticGridOut, AgnosticGridOutCursor
+from motorx.gridfs import (
+    AgnosticGridFSBucket,
+    AgnosticGridIn,
+    AgnosticGridOut,
+    AgnosticGridOutCursor,
+)
 from motorx.session import AgnosticClientSession
 
 __all__ = [
@@ -32,12 +37,12 @@ __all__ = [
     "MotorCollection",
     "MotorCommandCursor",
     "MotorCursor",
-    "MotorLatentCommandCursor",
     "MotorDatabase",
     "MotorGridFSBucket",
     "MotorGridIn",
     "MotorGridOut",
     "MotorGridOutCursor",
+    "MotorLatentCommandCursor",
 ]
 
 
