@@ -220,3 +220,34 @@ def test_bad_input_to_cursor_methods_raises_pymongos_exception_type(flavour: Fla
             coll.list_indexes().batch_size("1")
 
     flavour.run(body)
+
+
+def test_every_new_operation_honours_session_in_a_transaction(flavour: Flavour, sync_client: Any) -> None:
+    """Inside an aborted transaction nothing persists; every command carries the session."""
+    name = "coll_txn_" + flavour.name
+    sync_client[DB][name].drop()
+    sync_client[DB][name].insert_many([{"_id": i, "n": i} for i in range(5)])
+
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        coll = client[DB][name]
+        flavour.commands.clear()
+        async with await client.start_session() as s:
+            session_id = s.session_id["id"]
+            s.start_transaction()
+            await coll.bulk_write([InsertOne({"_id": 10}), DeleteOne({"_id": 0})], session=s)
+            assert await coll.find_one_and_delete({"_id": 1}, session=s) == {"_id": 1, "n": 1}
+            await coll.find_one_and_replace({"_id": 2}, {"r": 1}, session=s)
+            await coll.replace_one({"_id": 3}, {"r": 3}, False, None, None, None, s)  # positional session
+            assert sorted(await coll.distinct("n", session=s)) == [4]
+            assert await coll.count_documents({}, session=s) == 4
+            assert len(await coll.find_raw_batches({}, session=s).to_list(None)) == 1
+            assert [d["_id"] async for d in coll.aggregate([{"$sort": {"_id": 1}}], session=s)] == [2, 3, 4, 10]
+            await s.abort_transaction()
+        sent = [e for e in flavour.commands.started_events if e.command_name != "abortTransaction"]
+        assert {e.command_name for e in sent} >= {"insert", "delete", "findAndModify", "update", "distinct", "aggregate", "find"}
+        assert {e.command["lsid"]["id"] for e in sent} == {session_id}
+        assert all(e.command.get("autocommit") is False for e in sent)
+
+    flavour.run(body)
+    assert list(sync_client[DB][name].find({}, sort=[("_id", 1)])) == [{"_id": i, "n": i} for i in range(5)]

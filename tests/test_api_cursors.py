@@ -238,3 +238,37 @@ def test_awaited_command_cursors(flavour: Flavour) -> None:
         assert not from_try.alive and await from_try.try_next() is None
 
     flavour.run(body)
+
+
+def test_tornado_gen_coroutine_iterates_with_fetch_next(mongodb_uri: str) -> None:
+    """Motor-era tornado code: ``while (yield cursor.fetch_next): cursor.next_object()``."""
+    from tornado import gen
+    from tornado.ioloop import IOLoop
+
+    from motorx.motor_tornado import MotorClient
+
+    @gen.coroutine
+    def legacy(collection: Any) -> Any:
+        ids = []
+        cursor = collection.find({}, sort=[("_id", 1)], batch_size=4)
+        while (yield cursor.fetch_next):
+            ids.append(cursor.next_object()["_id"])
+        docs = yield collection.find({"_id": {"$lt": 3}}).to_list(None)
+        return ids, len(docs)
+
+    async def body() -> None:
+        client = MotorClient(mongodb_uri)
+        try:
+            coll = client[DB].cur_tornado_legacy
+            await _fill(coll)
+            with pytest.deprecated_call():
+                ids, count = await legacy(coll)
+            assert ids == list(range(N)) and count == 3
+        finally:
+            await client.close()
+
+    io_loop = IOLoop(make_current=False)
+    try:
+        io_loop.run_sync(body)
+    finally:
+        io_loop.close(all_fds=True)
