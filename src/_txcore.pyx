@@ -25,6 +25,9 @@ Three objects live here:
 Directives (language_level=3, embedsignature) are set once, in ``setup.py``.
 """
 
+cimport cython
+from cpython.time cimport monotonic as _c_monotonic
+
 from pymongo.errors import ExecutionTimeout, InvalidOperation, NetworkTimeout
 
 import random as _random
@@ -97,6 +100,7 @@ class CoreDisagreement(AssertionError):
 cdef class RetryLoop
 
 
+@cython.freelist(16)
 cdef class SessionCore:
     """Lifecycle and transaction state of one client session."""
 
@@ -236,6 +240,7 @@ cdef class SessionCore:
             self.state = ABORTED
 
 
+@cython.freelist(16)
 cdef class SessionBase:
     """Storage of a session wrapper: PyMongo's session, the client, the core.
 
@@ -269,7 +274,8 @@ BACKOFF_MAX = 0.500         # seconds
 BACKOFF_GROWTH = 1.5
 
 # Replaceable from Python so tests never wait for the real window.
-cdef object _clock = _time.monotonic
+cdef object _MONOTONIC = _time.monotonic
+cdef object _clock = _MONOTONIC
 cdef object _jitter = _random.random
 cdef object _window_override = None
 
@@ -362,6 +368,7 @@ cdef bint _is_max_time_expired(object exc):
     return False
 
 
+@cython.freelist(8)
 cdef class RetryLoop:
     """The state of one ``with_transaction`` call.
 
@@ -394,10 +401,16 @@ cdef class RetryLoop:
         self.commit_attempts = 0
         self.total_backoff = 0.0
         self.last_error = None
-        self.started_at = self.clock()
+        self.started_at = self._now()
 
     cpdef double elapsed(self):
-        return self.clock() - self.started_at
+        return self._now() - self.started_at
+
+    cdef inline double _now(self) except? -1.0:
+        # time.monotonic's own clock, read in C unless a test replaced it.
+        if self.clock is _MONOTONIC:
+            return _c_monotonic()
+        return self.clock()
 
     cpdef double next_attempt(self) except? -1.0:
         """Begin a transaction attempt; return the seconds to sleep first.

@@ -387,6 +387,92 @@ def test_checks_allow_commit_and_abort_of_a_pending_start() -> None:
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("kind", ["commit", "abort"])
+def test_begin_commit_and_abort_check_like_the_checks(state: int, kind: str) -> None:
+    # begin_commit/begin_abort are check_* plus take_pending_start, in one call.
+    core = core_in(state)
+    expected = (CHECK_COMMIT if kind == "commit" else CHECK_ABORT)[state]
+    begin = core.begin_commit if kind == "commit" else core.begin_abort
+    if expected is not None:
+        assert raised(begin) == (InvalidOperation, expected)
+        assert core.state == state
+    else:
+        assert begin() is None  # no start pending in core_in's states
+        assert core.state == state
+
+
+@pytest.mark.parametrize("kind", ["commit", "abort"])
+def test_begin_commit_and_abort_hand_over_a_pending_start_once(kind: str) -> None:
+    core = SessionCore()
+    options = ("rc", None, None, 5)
+    core.begin_transaction(options)
+    begin = core.begin_commit if kind == "commit" else core.begin_abort
+    assert begin() is options
+    assert core.start_pending is False and core.pending_options is None
+    assert core.state == STARTING
+    assert begin() is None
+
+
+@pytest.mark.parametrize("kind", ["commit", "abort"])
+def test_begin_commit_and_abort_refuse_an_ended_session(kind: str) -> None:
+    core = SessionCore()
+    core.begin_transaction(())
+    core.end()
+    begin = core.begin_commit if kind == "commit" else core.begin_abort
+    assert raised(begin) == (InvalidOperation, MSG_ENDED)
+
+
+def test_start_with_transaction_begins_attempt_one() -> None:
+    core = SessionCore()
+    options = (None, None, None, None)
+    with policy(clock=FakeClock(7.0), jitter=constant(0.5), window=3.0):
+        loop = core.start_with_transaction(options)
+    assert isinstance(loop, RetryLoop)
+    # Applied at once by the caller: STARTING, nothing pending.
+    assert core.state == STARTING and not core.start_pending and core.pending_options is None
+    assert loop.attempt == 1 and loop.commit_attempts == 0 and loop.total_backoff == 0.0
+    assert loop.started_at == 7.0 and loop.window == 3.0 and loop.csot is False
+    assert loop.last_error is None
+
+
+def test_start_with_transaction_takes_window_and_csot() -> None:
+    loop = SessionCore().start_with_transaction((), 2.5, True)
+    assert loop.window == 2.5 and loop.csot is True
+    with pytest.raises(ValueError):
+        SessionCore().start_with_transaction((), -1.0)
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_start_with_transaction_checks_like_begin_transaction(state: int) -> None:
+    core = core_in(state)
+    expected = raised(core_in(state).begin_transaction, (), False)
+    assert raised(core.start_with_transaction, ()) == expected
+    if expected is not None:
+        assert core.state == state  # refused before anything changed
+
+
+def test_start_with_transaction_refuses_snapshot_and_ended_sessions() -> None:
+    assert raised(SessionCore(snapshot=True).start_with_transaction, ()) == (
+        InvalidOperation, MSG_SNAPSHOT)
+    core = SessionCore()
+    core.end()
+    assert raised(core.start_with_transaction, ()) == (InvalidOperation, MSG_ENDED)
+
+
+def test_session_base_fills_its_fields_in_c() -> None:
+    delegate, client = object(), object()
+    base = txcore.SessionBase(delegate, client, True)
+    assert base._delegate is delegate and base._client is client
+    assert isinstance(base._core, SessionCore)
+    assert base._core.snapshot is True and base._core.state == NONE
+    assert base._transaction_context is None
+    with pytest.raises(AttributeError):
+        base._core = SessionCore()  # read-only from Python
+    assert txcore.SessionBase(delegate, client)._core.snapshot is False
+    assert txcore.SessionBase(delegate, client)._core is not base._core
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
 def test_every_check_fails_on_an_ended_session(state: int) -> None:
     core = core_in(state)
     core.end()
@@ -568,6 +654,53 @@ EXPECTED_CEILINGS = {
 def test_backoff_ceiling(retry: int) -> None:
     assert backoff_ceiling(retry) == pytest.approx(EXPECTED_CEILINGS[retry], rel=1e-12)
     assert backoff_ceiling(retry) == min(0.005 * 1.5 ** retry, 0.5)
+
+
+@pytest.mark.parametrize("retry", [16, 100, 1749, 1750, 5000, 2**31 - 1])
+def test_backoff_ceiling_never_overflows(retry: int) -> None:
+    # 1.5**1750 overflows a double: fast-failing retries with tiny jitter
+    # reach such counts well inside the 120 s window.
+    assert backoff_ceiling(retry) == 0.5
+
+
+def test_thousands_of_fast_retries_keep_backing_off() -> None:
+    loop, clock, source = make_loop(window=120.0, jitter=Jitter(1e-6))
+    loop.next_attempt()
+    for _ in range(3000):
+        assert loop.on_callback_error(labelled(PyMongoError("conflict"), TTE)) == RETRY_TRANSACTION
+        assert loop.next_attempt() <= 0.5e-6
+    assert loop.attempt == 3001
+
+
+def test_total_backoff_adds_up_the_sleeps() -> None:
+    loop, clock, source = make_loop(window=120.0, jitter=Jitter(0.5, 0.25, 1.0))
+    assert loop.total_backoff == 0.0
+    loop.next_attempt()
+    assert loop.total_backoff == 0.0  # the first attempt never sleeps
+    sleeps = []
+    for _ in range(3):
+        loop.on_callback_error(labelled(PyMongoError("conflict"), TTE))
+        sleeps.append(loop.next_attempt())
+    assert sleeps == [0.5 * 0.0075, 0.25 * 0.01125, 1.0 * 0.016875]
+    assert loop.total_backoff == pytest.approx(sum(sleeps), rel=1e-12)
+
+
+def test_a_backoff_refused_by_the_window_is_not_counted() -> None:
+    loop, clock, source = make_loop(window=0.001, start=0.0, jitter=Jitter(1.0))
+    loop.next_attempt()
+    loop.on_callback_error(labelled(PyMongoError("conflict"), TTE))
+    with pytest.raises(NetworkTimeout):
+        loop.next_attempt()
+    assert loop.total_backoff == 0.0
+
+
+def test_the_real_clock_is_read_in_c_and_agrees_with_time_monotonic() -> None:
+    # No clock injected: the loop reads time.monotonic's clock itself.
+    before = time.monotonic()
+    loop = RetryLoop()
+    after = time.monotonic()
+    assert before <= loop.started_at <= after
+    assert 0.0 <= loop.elapsed() <= time.monotonic() - before
 
 
 @pytest.mark.parametrize("jitter", [1.0, 0.37, 0.0, 0.999999])

@@ -34,7 +34,11 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from motorx import _txcore
-from motorx._txcore import RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop, SessionBase
+from motorx._txcore import RAISE, RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop, SessionBase
+from motorx.monitoring import GIVE_UP, TransactionListener, TransactionPublisher
+from motorx.monitoring import RAISE as EVENT_RAISE
+from motorx.monitoring import RETRY_COMMIT as EVENT_RETRY_COMMIT
+from motorx.monitoring import RETRY_TRANSACTION as EVENT_RETRY_TRANSACTION
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
@@ -47,6 +51,14 @@ _T = TypeVar("_T")
 # ``delegate._transaction.state``; reading it (inline) is how the core is kept
 # in step with PyMongo (see SessionCore.observe).
 _STARTING = _txcore.TXN_STARTING
+_ABORTED = _txcore.TXN_ABORTED
+
+# The core's actions, as event decisions.
+_EVENT_DECISIONS = {
+    RETRY_TRANSACTION: EVENT_RETRY_TRANSACTION,
+    RETRY_COMMIT: EVENT_RETRY_COMMIT,
+    RAISE: EVENT_RAISE,
+}
 
 # ``start_transaction()`` with no arguments, the common case: one shared tuple.
 _NO_OPTIONS = (None, None, None, None)
@@ -237,7 +249,10 @@ class AgnosticClientSession(SessionBase):
         options = core.begin_commit()
         if options is not None:
             try:
-                await delegate.start_transaction(*options)
+                if options is _NO_OPTIONS:
+                    await delegate.start_transaction()  # a *-call costs more
+                else:
+                    await delegate.start_transaction(*options)
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
@@ -254,7 +269,10 @@ class AgnosticClientSession(SessionBase):
         options = core.begin_abort()
         if options is not None:
             try:
-                await delegate.start_transaction(*options)
+                if options is _NO_OPTIONS:
+                    await delegate.start_transaction()  # a *-call costs more
+                else:
+                    await delegate.start_transaction(*options)
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
@@ -273,18 +291,18 @@ class AgnosticClientSession(SessionBase):
             return _pymongo_end_session(self._delegate, True)
         return self._delegate.end_session()
 
-    def with_transaction(
+    async def with_transaction(
         self,
         coro: Callable[[AgnosticClientSession], Awaitable[_T]],
         read_concern: Optional[ReadConcern] = None,
         write_concern: Optional[WriteConcern] = None,
         read_preference: Optional[_ServerMode] = None,
         max_commit_time_ms: Optional[int] = None,
-    ) -> Coroutine[Any, Any, _T]:
+    ) -> _T:
         """Run ``coro(session)`` in a transaction, retrying per the specification.
 
-        Returns a coroutine: ``await session.with_transaction(coro)``.  Its
-        result is the return value of ``coro``.  ``coro`` may run more than
+        ``await session.with_transaction(coro)`` returns what ``coro``
+        returned.  ``coro`` may run more than
         once: the whole transaction is retried on an error labelled
         ``TransientTransactionError``; the commit alone on
         ``UnknownTransactionCommitResult`` (unless it is MaxTimeMSExpired).
@@ -297,7 +315,23 @@ class AgnosticClientSession(SessionBase):
         aborted the transaction.  If ``coro`` commits or aborts the transaction
         itself, ``with_transaction`` returns without further action.
         """
-        # A plain method returning the loop's coroutine: no extra frame per call.
+        # One coroutine, the loop inline: this is the path the no-op
+        # benchmark measures against PyMongo's own with_transaction.
+        if _csot_timeout.get() is None:
+            window: Optional[float] = None
+            csot = False
+            client_timeout = self._client._timeout
+            if client_timeout is not None:
+                # The client's timeoutMS bounds the whole call, not each
+                # operation: run again inside it, taking the branch below.
+                with pymongo.timeout(client_timeout):
+                    return await self.with_transaction(
+                        coro, read_concern, write_concern, read_preference, max_commit_time_ms
+                    )
+        else:
+            # pymongo.timeout(...) in force: what remains of it is the window.
+            window = max(_csot.remaining() or 0.0, 0.0)
+            csot = True
         if (
             read_concern is None
             and write_concern is None
@@ -307,41 +341,22 @@ class AgnosticClientSession(SessionBase):
             options: tuple[Any, ...] = _NO_OPTIONS
         else:
             options = (read_concern, write_concern, read_preference, max_commit_time_ms)
-        if _csot_timeout.get() is None:
-            client_timeout = self._client._timeout
-            if client_timeout is None:
-                return self._retry_loop(coro, options, RetryLoop())
-            return self._retry_loop_within(client_timeout, coro, options)
-        # pymongo.timeout(...) in force: what remains of it is the window.
-        remaining = _csot.remaining()
-        return self._retry_loop(coro, options, RetryLoop(max(remaining or 0.0, 0.0), True))
+        listeners = self._client._transaction_listeners
+        publisher = None if not listeners else self._publisher(listeners)
 
-    async def _retry_loop_within(
-        self,
-        timeout: float,
-        coro: Callable[[AgnosticClientSession], Awaitable[_T]],
-        options: tuple[Any, ...],
-    ) -> _T:
-        # The client's timeoutMS bounds the whole call, not each operation.
-        with pymongo.timeout(timeout):
-            return await self._retry_loop(coro, options, RetryLoop(timeout, True))
-
-    async def _retry_loop(
-        self,
-        coro: Callable[[AgnosticClientSession], Awaitable[_T]],
-        options: tuple[Any, ...],
-        loop: RetryLoop,
-    ) -> _T:
         core = self._core
         delegate = self._delegate
+        # Begins the first transaction (applied to PyMongo just below).
+        loop = core.start_with_transaction(options, window, csot)
+        if publisher is not None:
+            publisher.started()
+            publisher.attempt_started(1)
         while True:
-            backoff = loop.next_attempt()
-            if backoff:
-                await asyncio.sleep(backoff)
-            # Already awaiting: apply the start to PyMongo at once, not pending.
-            core.begin_transaction(options, False)
             try:
-                await delegate.start_transaction(*options)
+                if options is _NO_OPTIONS:
+                    await delegate.start_transaction()  # a *-call costs more
+                else:
+                    await delegate.start_transaction(*options)
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
@@ -351,12 +366,15 @@ class AgnosticClientSession(SessionBase):
                 # Cancellation and KeyboardInterrupt abort too, then propagate.
                 if core.in_transaction:
                     await self.abort_transaction()
-                if loop.on_callback_error(exc) == RETRY_TRANSACTION:
+                if _after_callback_error(loop, exc, publisher) == RETRY_TRANSACTION:
+                    await self._next_attempt(loop, options, publisher)
                     continue
                 raise
 
             if not core.in_transaction:
                 # The callback committed or aborted the transaction itself.
+                if publisher is not None and core.state != _ABORTED:
+                    publisher.committed(loop.attempt, 0, loop.total_backoff, loop.elapsed())
                 return ret
 
             while True:
@@ -364,7 +382,7 @@ class AgnosticClientSession(SessionBase):
                     await delegate.commit_transaction()
                 except PyMongoError as exc:
                     core.observe(delegate._transaction.state)
-                    action = loop.on_commit_error(exc)
+                    action = _after_commit_error(loop, exc, publisher)
                     if action == RETRY_COMMIT:
                         continue
                     if action == RETRY_TRANSACTION:
@@ -374,7 +392,35 @@ class AgnosticClientSession(SessionBase):
                     core.observe(delegate._transaction.state)
                     raise
                 core.observe(delegate._transaction.state)
+                if publisher is not None:
+                    publisher.committed(
+                        loop.attempt, loop.commit_attempts + 1, loop.total_backoff, loop.elapsed()
+                    )
                 return ret
+            await self._next_attempt(loop, options, publisher)
+
+    async def _next_attempt(
+        self, loop: RetryLoop, options: tuple[Any, ...], publisher: Optional[TransactionPublisher]
+    ) -> None:
+        """Back off, then begin the next transaction (the retry path only)."""
+        try:
+            backoff = loop.next_attempt()
+        except PyMongoError as timeout:
+            # Sleeping would carry the call past its window.
+            if publisher is not None:
+                publisher.gave_up(loop.attempt, timeout, loop.elapsed())
+            raise
+        if backoff:
+            await asyncio.sleep(backoff)
+        if publisher is not None:
+            publisher.backoff(loop.attempt, backoff)
+            publisher.attempt_started(loop.attempt)
+        self._core.begin_transaction(options, False)
+
+    def _publisher(self, listeners: tuple[TransactionListener, ...]) -> TransactionPublisher:
+        return TransactionPublisher(
+            listeners, self._delegate.session_id, self._client._delegate.options.pool_options.appname
+        )
 
     # -- context management --------------------------------------------------
 
@@ -396,6 +442,41 @@ class AgnosticClientSession(SessionBase):
 
     def __exit__(self, *args: Any) -> None:
         pass
+
+
+def _after_callback_error(
+    loop: RetryLoop, exc: BaseException, publisher: Optional[TransactionPublisher]
+) -> int:
+    """The core's decision after the callback raised, published if anyone listens."""
+    if publisher is None:
+        return loop.on_callback_error(exc)
+    try:
+        action = loop.on_callback_error(exc)
+    except PyMongoError as timeout:
+        publisher.callback_failed(loop.attempt, exc, GIVE_UP)
+        publisher.gave_up(loop.attempt, timeout, loop.elapsed())
+        raise
+    publisher.callback_failed(
+        loop.attempt, exc, EVENT_RETRY_TRANSACTION if action == RETRY_TRANSACTION else EVENT_RAISE
+    )
+    return action
+
+
+def _after_commit_error(
+    loop: RetryLoop, exc: PyMongoError, publisher: Optional[TransactionPublisher]
+) -> int:
+    """The core's decision after a commit raised, published if anyone listens."""
+    if publisher is None:
+        return loop.on_commit_error(exc)
+    commit_attempt = loop.commit_attempts + 1
+    try:
+        action = loop.on_commit_error(exc)
+    except PyMongoError as timeout:
+        publisher.commit_failed(loop.attempt, exc, GIVE_UP, commit_attempt)
+        publisher.gave_up(loop.attempt, timeout, loop.elapsed())
+        raise
+    publisher.commit_failed(loop.attempt, exc, _EVENT_DECISIONS[action], commit_attempt)
+    return action
 
 
 def check_session_type(session: Any) -> None:
