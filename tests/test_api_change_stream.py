@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import Flavour
+
+if TYPE_CHECKING:
+    # Only a type: tests/spec has its own conftest module of the same name.
+    from conftest import Flavour
+
 
 DB = "motorx_api_cs"
 

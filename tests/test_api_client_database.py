@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from bson.codec_options import CodecOptions
 from bson.dbref import DBRef
-from conftest import Flavour
 from pymongo import InsertOne, WriteConcern
 from pymongo.driver_info import DriverInfo
 from pymongo.errors import CollectionInvalid, ConfigurationError, InvalidName
 from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import ReadPreference
 from pymongo.topology_description import TopologyDescription
+
+if TYPE_CHECKING:
+    # Only a type: tests/spec has its own conftest module of the same name.
+    from conftest import Flavour
 
 DB = "motorx_api_db"
 

@@ -7,11 +7,10 @@ raise the exception type PyMongo (and so Motor) raises for the same call.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import bson
 import pytest
-from conftest import Flavour
 from pymongo import (
     ASCENDING,
     DESCENDING,
@@ -26,6 +25,10 @@ from pymongo import (
 from pymongo.errors import OperationFailure
 from pymongo.read_preferences import ReadPreference
 from pymongo.results import BulkWriteResult
+
+if TYPE_CHECKING:
+    # Only a type: tests/spec has its own conftest module of the same name.
+    from conftest import Flavour
 
 DB = "motorx_api"
 

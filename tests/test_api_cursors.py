@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import Flavour
 from pymongo import ASCENDING, CursorType
 from pymongo.collation import Collation
 from pymongo.errors import InvalidOperation, OperationFailure
+
+if TYPE_CHECKING:
+    # Only a type: tests/spec has its own conftest module of the same name.
+    from conftest import Flavour
 
 DB = "motorx_api"
 N = 120

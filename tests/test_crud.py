@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from bson import ObjectId
-from conftest import Flavour
 from pymongo import ReturnDocument
 from pymongo.errors import InvalidOperation
 from pymongo.results import InsertManyResult, InsertOneResult
+
+if TYPE_CHECKING:
+    # Only a type: tests/spec has its own conftest module of the same name.
+    from conftest import Flavour
 
 
 def test_database_and_collection_access_by_attribute_and_item(flavour: Flavour) -> None:
