@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
+import pymongo
 import pytest
 from pymongo import MongoClient
 
-from spec_xfails import SERVER_DIFFERENCES, ServerDifference
+from spec_xfails import DEPLOYMENT_NEEDS, PYMONGO_GAPS, SERVER_DIFFERENCES, ServerDifference
 from unified_runner import (
     NO_SPEC_DIR_REASON,
     SPEC_SUBDIRS,
@@ -27,6 +28,7 @@ from unified_runner import (
     SpecCase,
     SpecDirError,
     check_schema_version,
+    pymongo_version,
     find_spec_dir,
     load_cases,
     run_case_sync,
@@ -150,11 +152,28 @@ def test_pymongo_fails_the_same_way(
         info.value.step, difference.step, info.value)
 
 
+@pytest.mark.parametrize("key", sorted(PYMONGO_GAPS))
+def test_pymongo_gap_is_pymongos(
+    key: str, spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
+    """With a PyMongo older than the fix, PyMongo's AsyncMongoClient fails the case at the listed step."""
+    gap = PYMONGO_GAPS[key]
+    if pymongo_version() >= gap.passing_since:
+        pytest.skip("the installed PyMongo %s passes this case (motorx runs it)" % pymongo.version)
+    if not CASES:
+        pytest.skip(NO_FILES_REASON or LOAD_ERROR or "no spec files")
+    case = _all_cases().get(key)
+    assert case is not None, "spec_xfails.py lists %r, which is no case of the loaded files" % key
+    with pytest.raises(CaseFailure) as info:
+        run_case_sync(case, PyMongoDriver(), spec_server, spec_internal_client)
+    assert info.value.step == gap.step, "PyMongo failed at %r, not %r: %s" % (info.value.step, gap.step, info.value)
+
+
 def test_listed_differences_name_loaded_cases() -> None:
     """A stale entry in spec_xfails.py (renamed or removed case) is an error."""
     if not CASES:
         pytest.skip(NO_FILES_REASON or LOAD_ERROR or "no spec files")
-    unknown = sorted(set(SERVER_DIFFERENCES) - set(_all_cases()))
+    unknown = sorted((set(SERVER_DIFFERENCES) | set(DEPLOYMENT_NEEDS) | set(PYMONGO_GAPS)) - set(_all_cases()))
     assert not unknown, "spec_xfails.py lists unknown cases: %r" % unknown
 
 

@@ -60,6 +60,9 @@ from pymongo.results import (
 )
 from pymongo.write_concern import WriteConcern
 
+import pymongo
+
+from spec_xfails import DEPLOYMENT_NEEDS, PYMONGO_GAPS
 from unified_matching import MISSING, Matcher, MatchError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -163,6 +166,7 @@ class ServerInfo:
     # SecantusDB announces itself in buildInfo; the xfail list applies only to it.
     secantus_version: Optional[str]
     parameters: Mapping[str, Any]
+    secondaries: int = 0
 
     @classmethod
     def probe(cls, uri: str) -> ServerInfo:
@@ -189,6 +193,7 @@ class ServerInfo:
             serverless=os.environ.get("MOTORX_SERVERLESS") == "1",
             secantus_version=build.get("secantusVersion"),
             parameters=parameters,
+            secondaries=len(hello.get("hosts", [])) - 1 if topology == "replicaset" else 0,
         )
 
 
@@ -252,7 +257,22 @@ def skip_reason(case: SpecCase, server: ServerInfo) -> Optional[str]:
     reason = unmet_requirements(case.test.get("runOnRequirements"), server)
     if reason:
         return "test " + reason
+    need = DEPLOYMENT_NEEDS.get(case.key)
+    if need is not None and server.secondaries < need.secondaries:
+        return "deployment: needs %d secondary member(s), this replica set has %d: %s" % (
+            need.secondaries, server.secondaries, need.why)
+    gap = PYMONGO_GAPS.get(case.key)
+    if gap is not None and pymongo_version() < gap.passing_since:
+        return (
+            "PyMongo %s itself fails this case at %s (%s; passes from PyMongo %s); "
+            "proved by test_pymongo_gap_is_pymongos" % (
+                pymongo.version, gap.step, gap.behaviour, _dotted(gap.passing_since))
+        )
     return None
+
+
+def pymongo_version() -> tuple[int, ...]:
+    return tuple(pymongo.version_tuple[:2])
 
 
 # ---------------------------------------------------------------------------
