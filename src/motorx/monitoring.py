@@ -115,7 +115,14 @@ class _FailureEvent(_TransactionEvent):
 
     @property
     def code(self) -> Optional[int]:
-        return getattr(self.error, "code", None)
+        """The server's error code, also for errors such as NotPrimaryError
+        that keep it only in their ``details``."""
+        code = getattr(self.error, "code", None)
+        if code is None:
+            details = getattr(self.error, "details", None)
+            if isinstance(details, Mapping):
+                code = details.get("code")
+        return code
 
     @property
     def labels(self) -> tuple[str, ...]:
