@@ -18,7 +18,7 @@ from pymongo.topology_description import TopologyDescription
 
 if TYPE_CHECKING:
     # Only a type: tests/spec has its own conftest module of the same name.
-    from conftest import Flavour
+    from flavours import Flavour
 
 DB = "motorx_api_db"
 

@@ -28,7 +28,7 @@ from pymongo.results import BulkWriteResult
 
 if TYPE_CHECKING:
     # Only a type: tests/spec has its own conftest module of the same name.
-    from conftest import Flavour
+    from flavours import Flavour
 
 DB = "motorx_api"
 

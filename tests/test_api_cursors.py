@@ -12,7 +12,7 @@ from pymongo.errors import InvalidOperation, OperationFailure
 
 if TYPE_CHECKING:
     # Only a type: tests/spec has its own conftest module of the same name.
-    from conftest import Flavour
+    from flavours import Flavour
 
 DB = "motorx_api"
 N = 120

@@ -13,7 +13,7 @@ from pymongo.results import InsertManyResult, InsertOneResult
 
 if TYPE_CHECKING:
     # Only a type: tests/spec has its own conftest module of the same name.
-    from conftest import Flavour
+    from flavours import Flavour
 
 
 def test_database_and_collection_access_by_attribute_and_item(flavour: Flavour) -> None:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flavours import CommandRecorder, Flavour
 from pymongo.errors import NetworkTimeout, OperationFailure
 
-from conftest import CommandRecorder, Flavour
 from motorx import _txcore, monitoring
 from motorx.monitoring import TransactionListener, TransactionStatistics
 

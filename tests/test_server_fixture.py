@@ -7,12 +7,11 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from embedded_server import EmbeddedServer, ServerStartError, find_secantusd
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from embedded_server import EmbeddedServer, ServerStartError, find_secantusd
 from motorx.motor_asyncio import AsyncIOMotorClient
 
 

@@ -6,14 +6,13 @@ from typing import Any
 
 import pytest
 from bson.timestamp import Timestamp
+from flavours import Flavour
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import SessionOptions
 from pymongo.client_session import TransactionOptions
 from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
-
-from conftest import Flavour
 
 DB = "motorx_test"
 

@@ -23,8 +23,9 @@ import inspect
 import random
 import time
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings

@@ -14,6 +14,7 @@ from typing import Any
 
 import pymongo
 import pytest
+from flavours import Flavour
 from pymongo.errors import (
     ExecutionTimeout,
     NetworkTimeout,
@@ -21,7 +22,6 @@ from pymongo.errors import (
     PyMongoError,
 )
 
-from conftest import Flavour
 from motorx import _txcore
 
 DB = "motorx_test"
@@ -193,7 +193,7 @@ def test_commit_no_such_transaction_retries_the_whole_transaction(flavour: Flavo
             async with await client.start_session() as s:
                 await s.with_transaction(callback)
         assert calls == 2
-        assert [n for n in flavour.commands.names()] == [
+        assert list(flavour.commands.names()) == [
             "insert", "commitTransaction", "insert", "commitTransaction",
         ]
         assert [d["n"] for d in sync_client[DB][name].find()] == [2]

@@ -36,15 +36,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 __all__ = [
+    "GIVE_UP",
+    "RAISE",
+    "RETRY_COMMIT",
+    "RETRY_TRANSACTION",
     "BackoffEvent",
     "CallbackFailedEvent",
     "CommitFailedEvent",
     "CommittedEvent",
-    "GIVE_UP",
     "GaveUpEvent",
-    "RETRY_COMMIT",
-    "RETRY_TRANSACTION",
-    "RAISE",
     "TransactionAttemptStartedEvent",
     "TransactionListener",
     "TransactionStatistics",
@@ -62,7 +62,7 @@ GIVE_UP = "give_up"         # a retry was due but the window is spent: GaveUpEve
 
 
 class _TransactionEvent:
-    __slots__ = ("session_id", "app_name")
+    __slots__ = ("app_name", "session_id")
 
     def __init__(self, session_id: Mapping[str, Any], app_name: Optional[str]) -> None:
         self.session_id = session_id
@@ -94,7 +94,7 @@ class TransactionAttemptStartedEvent(_TransactionEvent):
 
 
 class _FailureEvent(_TransactionEvent):
-    __slots__ = ("attempt", "error", "decision")
+    __slots__ = ("attempt", "decision", "error")
 
     def __init__(
         self,
@@ -177,7 +177,7 @@ class CommittedEvent(_TransactionEvent):
     and ``elapsed`` in seconds.
     """
 
-    __slots__ = ("attempts", "commit_attempts", "total_backoff", "elapsed")
+    __slots__ = ("attempts", "commit_attempts", "elapsed", "total_backoff")
 
     def __init__(
         self,
@@ -198,7 +198,7 @@ class CommittedEvent(_TransactionEvent):
 class GaveUpEvent(_TransactionEvent):
     """The retry window was spent: ``error`` (raised) wraps ``cause``."""
 
-    __slots__ = ("attempts", "error", "cause", "elapsed")
+    __slots__ = ("attempts", "cause", "elapsed", "error")
 
     def __init__(
         self,
@@ -282,7 +282,7 @@ class TransactionPublisher:
     check per event point otherwise.
     """
 
-    __slots__ = ("listeners", "session_id", "app_name")
+    __slots__ = ("app_name", "listeners", "session_id")
 
     def __init__(
         self,

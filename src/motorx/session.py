@@ -23,12 +23,15 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
 
-from bson.timestamp import Timestamp
 import pymongo
+from bson.timestamp import Timestamp
 from pymongo import AsyncMongoClient, _csot
 from pymongo._csot import TIMEOUT as _csot_timeout
-from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.client_session import SessionOptions, TransactionOptions
+from pymongo.asynchronous.client_session import (
+    AsyncClientSession,
+    SessionOptions,
+    TransactionOptions,
+)
 from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
@@ -42,6 +45,7 @@ from motorx.monitoring import RETRY_TRANSACTION as EVENT_RETRY_TRANSACTION
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
+    from typing_extensions import Self
 
     from motorx.client import AgnosticClient
 
@@ -110,7 +114,7 @@ class _TransactionContext:
             "Use transactions like 'async with session.start_transaction()', not 'with'"
         )
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(self, *args: object) -> None:
         pass
 
 
@@ -293,7 +297,7 @@ class AgnosticClientSession(SessionBase):
 
     async def with_transaction(
         self,
-        coro: Callable[[AgnosticClientSession], Awaitable[_T]],
+        coro: Callable[[Self], Awaitable[_T]],
         read_concern: Optional[ReadConcern] = None,
         write_concern: Optional[WriteConcern] = None,
         read_preference: Optional[_ServerMode] = None,
@@ -424,7 +428,7 @@ class AgnosticClientSession(SessionBase):
 
     # -- context management --------------------------------------------------
 
-    async def __aenter__(self) -> AgnosticClientSession:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -440,7 +444,7 @@ class AgnosticClientSession(SessionBase):
             "Use motorx sessions like 'async with await client.start_session()', not 'with'"
         )
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(self, *args: object) -> None:
         pass
 
 
@@ -511,7 +515,7 @@ def split_session(
         return None, args
     for i, arg in enumerate(args):
         if isinstance(arg, AgnosticClientSession):
-            return arg, args[:i] + (arg._delegate,) + args[i + 1 :]
+            return arg, (*args[:i], arg._delegate, *args[i + 1:])
     return None, args
 
 
