@@ -137,8 +137,9 @@ def collect_e2e(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for bench in data.get("benchmarks", []):
         extra = bench.get("extra_info") or {}
-        if extra.get("kind") == "e2e" and extra.get("case") and extra.get("impl"):
-            table.setdefault(extra["case"], {})[extra["impl"]] = extra
+        if extra.get("kind") == "e2e" and extra.get("case"):
+            for impl, figures in (extra.get("impls") or {}).items():
+                table.setdefault(extra["case"], {})[impl] = figures
     return table
 
 

@@ -3,9 +3,11 @@
 The server (the embedded SecantusDB, or ``$MONGODB_URI``) runs in its own
 process, so the client CPU figures, taken with ``resource.getrusage`` of this
 process, exclude the server's work.  Every case runs for all three
-implementations in the same run, one after the other, so their ratios hold on
-a noisy shared machine.  pytest-benchmark times whole rounds; the per-operation
-figures are in each benchmark's ``extra_info`` (read by ``bench/report.py``):
+implementations in the same test on one loop, their rounds interleaved (see
+``run_interleaved``), so their ratios hold on a noisy shared machine.
+pytest-benchmark times whole interleaved rounds; the per-implementation,
+per-operation figures are in each benchmark's ``extra_info["impls"]`` (read by
+``bench/report.py``):
 
 * ``ops``: operations completed in the timed rounds;
 * ``throughput``: operations per second of wall time (all tasks together),
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import math
 import resource
 import time
@@ -86,11 +89,6 @@ def _median(values: list[float]) -> Optional[float]:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
-def _collect_garbage() -> None:
-    # Run before each round, outside the timing: a collection belongs to no one.
-    gc.collect()
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -262,6 +260,7 @@ class Case:
             await self.driver.close(self.client)
 
     def one_round(self) -> None:
+        gc.collect()  # before the clocks start: a collection belongs to no one
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
         latencies, ops, attempts = self.runner.run(self.work)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
@@ -436,92 +435,106 @@ class CursorCase(Case):
 # -- the runner ------------------------------------------------------------------
 
 
-def run_case(
+def run_interleaved(
     benchmark: Any,
     record: Any,
     mode: str,
-    impl: str,
-    make_case: Callable[[Runner], Case],
+    name: str,
+    make_case: Callable[[Runner, Driver], Case],
     rounds_key: str,
     flavour: str = "asyncio",
     extra: Optional[dict[str, Any]] = None,
-) -> Case:
+) -> dict[str, Case]:
+    """Time one case for all three implementations, their rounds interleaved.
+
+    The three clients live on one loop; each benchmark round runs one round of
+    every implementation, the order rotating from round to round, so a burst
+    of load from elsewhere on a shared machine lands on all three alike and
+    the ratios stay honest.  pytest-benchmark's own time is that of the whole
+    interleaved round; each implementation's figures are in
+    ``extra_info["impls"]``.
+    """
     runner = Runner(flavour)
-    case: Optional[Case] = None
+    cases: dict[str, Case] = {}
     try:
-        case = make_case(runner)
-        runner.run(case.setup)
-        case.one_round()  # warm-up: connections, server sessions, caches
-        case.timing = True
-        benchmark.pedantic(
-            case.one_round, setup=_collect_garbage, rounds=ROUNDS[mode][rounds_key], iterations=1
-        )
-        runner.run(case.verify)
-        info = case.tally.extra()
-        info.update(
+        for impl in IMPL_NAMES:
+            cases[impl] = make_case(runner, DRIVERS[impl])
+            runner.run(cases[impl].setup)
+        for case in cases.values():
+            case.one_round()  # warm-up: connections, server sessions, caches
+            case.timing = True
+        rounds = itertools.count()
+
+        def interleaved_round() -> None:
+            first = next(rounds) % len(IMPL_NAMES)
+            for impl in IMPL_NAMES[first:] + IMPL_NAMES[:first]:
+                cases[impl].one_round()
+
+        benchmark.pedantic(interleaved_round, rounds=ROUNDS[mode][rounds_key], iterations=1)
+        impls: dict[str, Any] = {}
+        for impl, case in cases.items():
+            runner.run(case.verify)
+            impls[impl] = {**case.tally.extra(), **case.summary()}
+        benchmark.extra_info.update(
             {
                 "kind": "e2e",
-                "case": case.name,
-                "impl": impl,
+                "case": name,
                 "flavour": flavour,
                 "mode": mode,
+                "interleaved": True,
                 "versions": _versions(),
+                "impls": impls,
+                **(extra or {}),
             }
         )
-        info.update(case.summary())
-        if extra:
-            info.update(extra)
-        benchmark.extra_info.update(info)
         record(benchmark)
-        return case
+        return cases
     finally:
-        if case is not None:
+        for case in cases.values():
             runner.run(case.teardown)
         runner.close()
 
 
-@pytest.mark.parametrize("impl", IMPL_NAMES)
 @pytest.mark.parametrize("case", list(TXN_CASES))
-def test_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, case: str, impl: str) -> None:
+def test_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, case: str) -> None:
     benchmark.group = case
     tasks, per_task = TXN_CASES[case]
-    run_case(
-        benchmark, record_bench, bench_mode, impl,
-        lambda r: TransactionCase(r, DRIVERS[impl], bench_uri, case, tasks, per_task),
+    run_interleaved(
+        benchmark, record_bench, bench_mode, case,
+        lambda r, d: TransactionCase(r, d, bench_uri, case, tasks, per_task),
         "txn", extra={"tasks": tasks},
     )
 
 
-@pytest.mark.parametrize("impl", IMPL_NAMES)
-def test_find_one(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+def test_find_one(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
     benchmark.group = "find-one"
-    run_case(benchmark, record_bench, bench_mode, impl,
-             lambda r: FindOneCase(r, DRIVERS[impl], bench_uri, "find-one"), "find-one")
+    run_interleaved(benchmark, record_bench, bench_mode, "find-one",
+                    lambda r, d: FindOneCase(r, d, bench_uri, "find-one"), "find-one")
 
 
-@pytest.mark.parametrize("impl", IMPL_NAMES)
-def test_cursor_read(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+def test_cursor_read(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
     benchmark.group = "cursor-1000"
-    run_case(benchmark, record_bench, bench_mode, impl,
-             lambda r: CursorCase(r, DRIVERS[impl], bench_uri, "cursor-1000"), "cursor")
+    run_interleaved(benchmark, record_bench, bench_mode, "cursor-1000",
+                    lambda r, d: CursorCase(r, d, bench_uri, "cursor-1000"), "cursor")
 
 
-@pytest.mark.parametrize("impl", IMPL_NAMES)
-def test_contention(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+def test_contention(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
     benchmark.group = "contention"
-    run_case(
-        benchmark, record_bench, bench_mode, impl,
-        lambda r: ContentionCase(r, DRIVERS[impl], bench_uri, "contention"), "contention",
-        extra={"tasks": CONTENTION_TASKS},
+    cases = run_interleaved(
+        benchmark, record_bench, bench_mode, "contention",
+        lambda r, d: ContentionCase(r, d, bench_uri, "contention"), "contention",
+        extra={"tasks": CONTENTION_TASKS, "increments": CONTENTION_INCREMENTS},
     )
+    for impl, case in cases.items():
+        assert isinstance(case, ContentionCase)
+        assert case.final_counter == CONTENTION_TASKS * CONTENTION_INCREMENTS, impl
 
 
-@pytest.mark.parametrize("impl", IMPL_NAMES)
-def test_tornado_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, impl: str) -> None:
+def test_tornado_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
     benchmark.group = "tornado-txn-c16"
     tasks, per_task = TXN_CASES["txn-c16"]
-    run_case(
-        benchmark, record_bench, bench_mode, impl,
-        lambda r: TransactionCase(r, DRIVERS[impl], bench_uri, "tornado-txn-c16", tasks, per_task),
+    run_interleaved(
+        benchmark, record_bench, bench_mode, "tornado-txn-c16",
+        lambda r, d: TransactionCase(r, d, bench_uri, "tornado-txn-c16", tasks, per_task),
         "txn", flavour="tornado", extra={"tasks": tasks},
     )
