@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from pymongo import MongoClient
-
 from unified_runner import ServerInfo
 
 

@@ -22,6 +22,11 @@ installed PyMongo is older than the first release verified to pass, and
 ``test_unified.py::test_pymongo_gap_is_pymongos`` runs each through PyMongo's
 own ``AsyncMongoClient`` and requires it to fail at the listed step.
 
+``TIMING_SENSITIVE``: cases whose outcome depends on the server answering
+within a tight socket timeout; against SecantusDB (a Python server sharing
+the CPUs with the test run) such a case is run up to three times and passes
+only if one whole run passes.
+
 Never list a case here because motorx lacks a feature.
 """
 
@@ -79,32 +84,53 @@ _AFTER_CLUSTER_TIME = (
 )
 
 PYMONGO_GAPS: dict[str, PyMongoGap] = {
-    "transactions/backpressure-retryable-abort.json::abortTransaction retries if backpressure labels are added":
-        PyMongoGap("expectEvents client0", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-abort.json::abortTransaction is retried maxAttempts=2 times if backpressure labels are added":
-        PyMongoGap("expectEvents client0", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-commit.json::commitTransaction retries if backpressure labels are added":
-        PyMongoGap("operations[3] commitTransaction", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-commit.json::commitTransaction is retried maxAttempts=2 times if backpressure labels are added":
-        PyMongoGap("expectEvents client0", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-reads.json::reads are retried if backpressure labels are added":
-        PyMongoGap("operations[3] find", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-reads.json::reads are retried maxAttempts=2 times if backpressure labels are added":
-        PyMongoGap("expectEvents client0", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-writes.json::writes are retried if backpressure labels are added":
-        PyMongoGap("operations[3] insertOne", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-writes.json::writes are retried maxAttempts=2 times if backpressure labels are added":
-        PyMongoGap("expectEvents client0", (4, 20), _BACKPRESSURE),
-    "transactions/backpressure-retryable-writes.json::retry succeeds if backpressure labels are added to the first operation in a transaction":
-        PyMongoGap("operations[2] insertOne", (4, 20), _BACKPRESSURE),
-    "transactions/commit.json::reset session state commit":
-        PyMongoGap("expectEvents client1 event[2]", (4, 20), _AFTER_CLUSTER_TIME),
-    "transactions/commit.json::reset session state abort":
-        PyMongoGap("expectEvents client1 event[2]", (4, 20), _AFTER_CLUSTER_TIME),
-    "transactions/retryable-writes.json::increment txnNumber":
-        PyMongoGap("expectEvents client0 event[2]", (4, 20), _AFTER_CLUSTER_TIME),
-    "transactions-convenient-api/callback-aborts.json::withTransaction still succeeds if callback aborts and runs extra op":
-        PyMongoGap("expectEvents client0 event[2]", (4, 20), _AFTER_CLUSTER_TIME),
-    "transactions-convenient-api/callback-commits.json::withTransaction still succeeds if callback commits and runs extra op":
-        PyMongoGap("expectEvents client0 event[3]", (4, 20), _AFTER_CLUSTER_TIME),
+    "transactions/backpressure-retryable-abort.json::abortTransaction retries if backpressure labels are added": PyMongoGap(
+        "expectEvents client0", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-abort.json::abortTransaction is retried maxAttempts=2 times if backpressure labels are added": PyMongoGap(
+        "expectEvents client0", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-commit.json::commitTransaction retries if backpressure labels are added": PyMongoGap(
+        "operations[3] commitTransaction", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-commit.json::commitTransaction is retried maxAttempts=2 times if backpressure labels are added": PyMongoGap(
+        "expectEvents client0", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-reads.json::reads are retried if backpressure labels are added": PyMongoGap(
+        "operations[3] find", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-reads.json::reads are retried maxAttempts=2 times if backpressure labels are added": PyMongoGap(
+        "expectEvents client0", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-writes.json::writes are retried if backpressure labels are added": PyMongoGap(
+        "operations[3] insertOne", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-writes.json::writes are retried maxAttempts=2 times if backpressure labels are added": PyMongoGap(
+        "expectEvents client0", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/backpressure-retryable-writes.json::retry succeeds if backpressure labels are added to the first operation in a transaction": PyMongoGap(
+        "operations[2] insertOne", (4, 20), _BACKPRESSURE
+    ),
+    "transactions/commit.json::reset session state commit": PyMongoGap(
+        "expectEvents client1 event[2]", (4, 20), _AFTER_CLUSTER_TIME
+    ),
+    "transactions/commit.json::reset session state abort": PyMongoGap(
+        "expectEvents client1 event[2]", (4, 20), _AFTER_CLUSTER_TIME
+    ),
+    "transactions/retryable-writes.json::increment txnNumber": PyMongoGap(
+        "expectEvents client0 event[2]", (4, 20), _AFTER_CLUSTER_TIME
+    ),
+    "transactions-convenient-api/callback-aborts.json::withTransaction still succeeds if callback aborts and runs extra op": PyMongoGap(
+        "expectEvents client0 event[2]", (4, 20), _AFTER_CLUSTER_TIME
+    ),
+    "transactions-convenient-api/callback-commits.json::withTransaction still succeeds if callback commits and runs extra op": PyMongoGap(
+        "expectEvents client0 event[3]", (4, 20), _AFTER_CLUSTER_TIME
+    ),
+}
+
+
+TIMING_SENSITIVE: dict[str, str] = {
+    "transactions/error-labels-blockConnection.json::add RetryableWriteError and UnknownTransactionCommitResult labels to connection errors": "socketTimeoutMS=100 against a fail point blocking commitTransaction for 150 ms: when the "
+    "embedded server is slowed by a busy machine, the unblocked commands near 100 ms too "
+    "and the driver's retry sequence changes (seen with PyMongo's AsyncMongoClient as well)",
 }

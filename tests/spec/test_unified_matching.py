@@ -16,7 +16,6 @@ from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.timestamp import Timestamp
-
 from unified_matching import MISSING, Matcher, MatchError, bson_type_name, match
 
 LSID = {"id": Binary(b"\x01" * 16, 4)}
@@ -226,8 +225,12 @@ def test_session_lsid() -> None:
 
 
 def test_matches_entity() -> None:
-    assert matches({"_id": {"$$matchesEntity": "oid0"}}, {"_id": ObjectId("000000000000000000000001")})
-    assert not matches({"_id": {"$$matchesEntity": "oid0"}}, {"_id": ObjectId("000000000000000000000002")})
+    assert matches(
+        {"_id": {"$$matchesEntity": "oid0"}}, {"_id": ObjectId("000000000000000000000001")}
+    )
+    assert not matches(
+        {"_id": {"$$matchesEntity": "oid0"}}, {"_id": ObjectId("000000000000000000000002")}
+    )
 
 
 # -- $$lte, $$matchesHexBytes, $$matchAsDocument, $$matchAsRoot, unknown --------------------------
@@ -270,8 +273,14 @@ def test_a_command_like_the_spec_files_check() -> None:
         ' "writeConcern": {"$$exists": false}}'
     )
     actual = {
-        "insert": "test", "ordered": True, "lsid": LSID, "txnNumber": Int64(1), "startTransaction": True,
-        "autocommit": False, "documents": [{"_id": 1}], "$db": "transaction-tests",
+        "insert": "test",
+        "ordered": True,
+        "lsid": LSID,
+        "txnNumber": Int64(1),
+        "startTransaction": True,
+        "autocommit": False,
+        "documents": [{"_id": 1}],
+        "$db": "transaction-tests",
     }
     assert matches(expected, actual)
     assert not matches(expected, {**actual, "writeConcern": {"w": 1}})

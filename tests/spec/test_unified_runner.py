@@ -13,7 +13,6 @@ from typing import Any, Optional
 import pytest
 from bson import json_util
 from pymongo import MongoClient
-
 from unified_runner import (
     CaseFailure,
     MotorxDriver,
@@ -24,6 +23,7 @@ from unified_runner import (
     run_case_sync,
     skip_reason,
     unmet_requirements,
+    unsupported_in,
 )
 
 DB = "motorx-spec-selftest"
@@ -86,10 +86,17 @@ COMMIT_EVENT = {
 OUTCOME = [{"collectionName": "coll", "databaseName": DB, "documents": [{"_id": 1}, {"_id": 2}]}]
 
 
-def _case(description: str, operations: list[Any], events: Optional[list[Any]] = None, outcome: Any = None) -> SpecCase:
-    test: dict[str, Any] = {"description": description, "operations": json_util.loads(json_util.dumps(operations))}
+def _case(
+    description: str, operations: list[Any], events: Optional[list[Any]] = None, outcome: Any = None
+) -> SpecCase:
+    test: dict[str, Any] = {
+        "description": description,
+        "operations": json_util.loads(json_util.dumps(operations)),
+    }
     if events is not None:
-        test["expectEvents"] = [{"client": "client0", "events": json_util.loads(json_util.dumps(events))}]
+        test["expectEvents"] = [
+            {"client": "client0", "events": json_util.loads(json_util.dumps(events))}
+        ]
     if outcome is not None:
         test["outcome"] = outcome
     return SpecCase("selftest", "selftest.json", description, FILE, test)
@@ -105,43 +112,61 @@ def _failure_step(case: SpecCase, server: ServerInfo, internal: MongoClient[Any]
     return info.value.step
 
 
-def test_a_correct_case_passes(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_a_correct_case_passes(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     """The positive control for every negative test below."""
-    _run(_case("ok", INSERT_IN_TRANSACTION, [INSERT_EVENT, COMMIT_EVENT], OUTCOME), spec_server, spec_internal_client)
+    _run(
+        _case("ok", INSERT_IN_TRANSACTION, [INSERT_EVENT, COMMIT_EVENT], OUTCOME),
+        spec_server,
+        spec_internal_client,
+    )
 
 
-def test_wrong_outcome_fails(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_wrong_outcome_fails(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     outcome = copy.deepcopy(OUTCOME)
     outcome[0]["documents"][1] = {"_id": 2, "x": 1}
     case = _case("outcome", INSERT_IN_TRANSACTION, None, outcome)
     assert _failure_step(case, spec_server, spec_internal_client) == "outcome %s.coll" % DB
 
 
-def test_wrong_event_field_fails(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_wrong_event_field_fails(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     event = copy.deepcopy(INSERT_EVENT)
     event["commandStartedEvent"]["command"]["txnNumber"] = {"$numberLong": "2"}
     case = _case("event", INSERT_IN_TRANSACTION, [event, COMMIT_EVENT])
     assert _failure_step(case, spec_server, spec_internal_client) == "expectEvents client0 event[0]"
 
 
-def test_an_unlisted_event_fails(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_an_unlisted_event_fails(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     case = _case("extra event", INSERT_IN_TRANSACTION, [INSERT_EVENT])
     assert _failure_step(case, spec_server, spec_internal_client) == "expectEvents client0"
 
 
-def test_an_empty_event_list_means_no_events(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_an_empty_event_list_means_no_events(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     case = _case("no events", INSERT_IN_TRANSACTION, [])
     assert _failure_step(case, spec_server, spec_internal_client) == "expectEvents client0"
 
 
-def test_wrong_result_fails(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_wrong_result_fails(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     operations = copy.deepcopy(INSERT_IN_TRANSACTION)
     operations[1]["expectResult"] = {"$$unsetOrMatches": {"insertedId": {"$$unsetOrMatches": 3}}}
     case = _case("result", operations)
     assert _failure_step(case, spec_server, spec_internal_client) == "operations[1] insertOne"
 
 
-def test_expected_error_that_does_not_happen_fails(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_expected_error_that_does_not_happen_fails(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     operations = copy.deepcopy(INSERT_IN_TRANSACTION)
     del operations[1]["expectResult"]
     operations[1]["expectError"] = {"isError": True}
@@ -149,10 +174,17 @@ def test_expected_error_that_does_not_happen_fails(spec_server: ServerInfo, spec
     assert _failure_step(case, spec_server, spec_internal_client) == "operations[1] insertOne"
 
 
-def test_unexpected_error_fails(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_unexpected_error_fails(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     # _id 1 is in initialData: a duplicate key error nobody expects.
-    operations = [{"object": "collection0", "name": "insertOne", "arguments": {"document": {"_id": 1}}}]
-    assert _failure_step(_case("dup", operations), spec_server, spec_internal_client) == "operations[0] insertOne"
+    operations = [
+        {"object": "collection0", "name": "insertOne", "arguments": {"document": {"_id": 1}}}
+    ]
+    assert (
+        _failure_step(_case("dup", operations), spec_server, spec_internal_client)
+        == "operations[0] insertOne"
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,53 +201,87 @@ def test_unexpected_error_fails(spec_server: ServerInfo, spec_internal_client: M
 def test_error_assertions_can_fail(
     expect_error: dict[str, Any], spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
 ) -> None:
-    operations = [{
-        "object": "collection0", "name": "insertOne", "arguments": {"document": {"_id": 1}},
-        "expectError": expect_error,
-    }]
-    assert _failure_step(_case("error", operations), spec_server, spec_internal_client) == "operations[0] insertOne"
-
-
-def test_error_assertions_that_hold_pass(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
-    operations = [{
-        "object": "collection0", "name": "insertOne", "arguments": {"document": {"_id": 1}},
-        "expectError": {
-            "isClientError": False, "errorCode": 11000, "errorContains": "duplicate key",
-            "errorLabelsOmit": ["TransientTransactionError"],
-        },
-    }]
-    _run(_case("error ok", operations), spec_server, spec_internal_client)
-
-
-def test_callback_errors_reach_with_transaction(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
-    """An error in the callback is asserted there and again on withTransaction."""
-    callback = [{
-        "object": "collection0", "name": "insertOne",
-        "arguments": {"session": "session0", "document": {"_id": 1}},
-        "expectError": {"errorCode": 11000},
-    }]
-    operations: list[Any] = [{
-        "object": "session0", "name": "withTransaction", "arguments": {"callback": callback},
-        "expectError": {"errorCode": 11000, "errorLabelsOmit": ["TransientTransactionError"]},
-    }]
-    _run(_case("callback error", operations), spec_server, spec_internal_client)
-    # Without expectError on withTransaction the propagated error fails the case there.
-    del operations[0]["expectError"]
-    assert _failure_step(_case("callback error", operations), spec_server, spec_internal_client) == (
-        "operations[0] withTransaction"
+    operations = [
+        {
+            "object": "collection0",
+            "name": "insertOne",
+            "arguments": {"document": {"_id": 1}},
+            "expectError": expect_error,
+        }
+    ]
+    assert (
+        _failure_step(_case("error", operations), spec_server, spec_internal_client)
+        == "operations[0] insertOne"
     )
 
 
-def test_fail_points_are_scoped_and_switched_off(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_error_assertions_that_hold_pass(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     operations = [
         {
-            "object": "testRunner", "name": "failPoint",
-            "arguments": {"client": "client0", "failPoint": {
-                "configureFailPoint": "failCommand", "mode": "alwaysOn",
-                "data": {"failCommands": ["insert"], "errorCode": 8}}},
+            "object": "collection0",
+            "name": "insertOne",
+            "arguments": {"document": {"_id": 1}},
+            "expectError": {
+                "isClientError": False,
+                "errorCode": 11000,
+                "errorContains": "duplicate key",
+                "errorLabelsOmit": ["TransientTransactionError"],
+            },
+        }
+    ]
+    _run(_case("error ok", operations), spec_server, spec_internal_client)
+
+
+def test_callback_errors_reach_with_transaction(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
+    """An error in the callback is asserted there and again on withTransaction."""
+    callback = [
+        {
+            "object": "collection0",
+            "name": "insertOne",
+            "arguments": {"session": "session0", "document": {"_id": 1}},
+            "expectError": {"errorCode": 11000},
+        }
+    ]
+    operations: list[Any] = [
+        {
+            "object": "session0",
+            "name": "withTransaction",
+            "arguments": {"callback": callback},
+            "expectError": {"errorCode": 11000, "errorLabelsOmit": ["TransientTransactionError"]},
+        }
+    ]
+    _run(_case("callback error", operations), spec_server, spec_internal_client)
+    # Without expectError on withTransaction the propagated error fails the case there.
+    del operations[0]["expectError"]
+    assert _failure_step(
+        _case("callback error", operations), spec_server, spec_internal_client
+    ) == ("operations[0] withTransaction")
+
+
+def test_fail_points_are_scoped_and_switched_off(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
+    operations = [
+        {
+            "object": "testRunner",
+            "name": "failPoint",
+            "arguments": {
+                "client": "client0",
+                "failPoint": {
+                    "configureFailPoint": "failCommand",
+                    "mode": "alwaysOn",
+                    "data": {"failCommands": ["insert"], "errorCode": 8},
+                },
+            },
         },
         {
-            "object": "collection0", "name": "insertOne", "arguments": {"document": {"_id": 5}},
+            "object": "collection0",
+            "name": "insertOne",
+            "arguments": {"document": {"_id": 5}},
             "expectError": {"errorCode": 8},
         },
     ]
@@ -227,11 +293,19 @@ def test_fail_points_are_scoped_and_switched_off(spec_server: ServerInfo, spec_i
         client[DB].coll.insert_one({"_id": 6})
 
 
-def test_unsupported_things_are_errors_not_passes(spec_server: ServerInfo, spec_internal_client: MongoClient[Any]) -> None:
+def test_unsupported_things_are_errors_not_passes(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
     for operations in (
         [{"object": "collection0", "name": "noSuchOperation"}],
         [{"object": "testRunner", "name": "noSuchSpecialOperation"}],
-        [{"object": "collection0", "name": "insertOne", "arguments": {"document": {}, "bogusOption": 1}}],
+        [
+            {
+                "object": "collection0",
+                "name": "insertOne",
+                "arguments": {"document": {}, "bogusOption": 1},
+            }
+        ],
         [{"object": "nobody", "name": "insertOne", "arguments": {"document": {}}}],
     ):
         with pytest.raises(RunnerError):
@@ -245,12 +319,60 @@ def test_requirements(spec_server: ServerInfo) -> None:
     assert unmet_requirements([{"topologies": ["load-balanced"]}], spec_server)
     assert unmet_requirements([{"csfle": True}], spec_server)
     # Any one requirement satisfied is enough.
-    assert unmet_requirements([{"minServerVersion": "99.0"}, {"minServerVersion": "3.6"}], spec_server) is None
+    assert (
+        unmet_requirements([{"minServerVersion": "99.0"}, {"minServerVersion": "3.6"}], spec_server)
+        is None
+    )
     assert unmet_requirements([{"topologies": [spec_server.topology]}], spec_server) is None
     case = _case("skip", [])
-    skipped = SpecCase(case.subdir, case.file_name, case.description, {**FILE, "runOnRequirements": [
-        {"topologies": ["sharded"]}]}, case.test)
+    skipped = SpecCase(
+        case.subdir,
+        case.file_name,
+        case.description,
+        {**FILE, "runOnRequirements": [{"topologies": ["sharded"]}]},
+        case.test,
+    )
     reason = skip_reason(skipped, spec_server)
     assert reason is not None and "sharded" in reason
-    with_reason = SpecCase(case.subdir, case.file_name, case.description, FILE, {**case.test, "skipReason": "why"})
+    with_reason = SpecCase(
+        case.subdir, case.file_name, case.description, FILE, {**case.test, "skipReason": "why"}
+    )
     assert skip_reason(with_reason, spec_server) == "skipReason in the test file: why"
+
+
+def test_unsupported_constructs_are_found_without_running() -> None:
+    case = _case(
+        "static",
+        [
+            {"object": "collection0", "name": "noSuchOperation"},
+            {"object": "testRunner", "name": "loop", "arguments": {}},
+            {
+                "object": "session0",
+                "name": "withTransaction",
+                "arguments": {
+                    "callback": [
+                        {
+                            "object": "collection0",
+                            "name": "insertOne",
+                            "expectError": {"isBogus": True},
+                        }
+                    ]
+                },
+            },
+        ],
+        [
+            {"poolTeleportedEvent": {}},
+            {"commandStartedEvent": {"commandName": "x", "bogusField": 1}},
+        ],
+    )
+    assert unsupported_in(case) == [
+        "operation noSuchOperation on collection0 (collection)",
+        "special operation loop",
+        "expectError field isBogus",
+        "event poolTeleportedEvent",
+        "event field commandStartedEvent.bogusField",
+    ]
+    assert (
+        unsupported_in(_case("fine", INSERT_IN_TRANSACTION, [INSERT_EVENT, COMMIT_EVENT], OUTCOME))
+        == []
+    )

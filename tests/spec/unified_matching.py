@@ -91,13 +91,34 @@ def bson_type_name(value: Any) -> str:
         return "maxKey"
     if isinstance(value, DBRef):
         return "dbPointer"
-    raise MatchError("value %r of Python type %s has no BSON type alias" % (value, type(value).__name__))
+    raise MatchError(
+        "value %r of Python type %s has no BSON type alias" % (value, type(value).__name__)
+    )
 
 
 _KNOWN_TYPES = {
-    "double", "string", "object", "array", "binData", "undefined", "objectId", "bool", "date",
-    "null", "regex", "dbPointer", "javascript", "symbol", "javascriptWithScope", "int",
-    "timestamp", "long", "decimal", "minKey", "maxKey", "number",
+    "double",
+    "string",
+    "object",
+    "array",
+    "binData",
+    "undefined",
+    "objectId",
+    "bool",
+    "date",
+    "null",
+    "regex",
+    "dbPointer",
+    "javascript",
+    "symbol",
+    "javascriptWithScope",
+    "int",
+    "timestamp",
+    "long",
+    "decimal",
+    "minKey",
+    "maxKey",
+    "number",
 }
 
 
@@ -132,7 +153,8 @@ class Matcher:
                 raise MatchError("%s: expected an array, got %r" % (path, actual))
             if len(actual) != len(expected):
                 raise MatchError(
-                    "%s: expected %d elements, got %d: %r" % (path, len(expected), len(actual), actual)
+                    "%s: expected %d elements, got %d: %r"
+                    % (path, len(expected), len(actual), actual)
                 )
             for index, (exp, act) in enumerate(zip(expected, actual)):
                 # Elements of a plain array are nested values, not root documents.
@@ -147,7 +169,9 @@ class Matcher:
         if not isinstance(expected, (list, tuple)):
             raise MatchError("%s: the expected result is not an array: %r" % (path, expected))
         if len(actual) != len(expected):
-            raise MatchError("%s: expected %d documents, got %d: %r" % (path, len(expected), len(actual), actual))
+            raise MatchError(
+                "%s: expected %d documents, got %d: %r" % (path, len(expected), len(actual), actual)
+            )
         for index, (exp, act) in enumerate(zip(expected, actual)):
             self.match(exp, act, True, "%s[%d]" % (path, index))
 
@@ -166,11 +190,15 @@ class Matcher:
                 name, argument = next(iter(value.items()))
                 if name == "$$exists":
                     if not isinstance(argument, bool):
-                        raise MatchError("%s: $$exists needs a boolean, got %r" % (sub_path, argument))
+                        raise MatchError(
+                            "%s: $$exists needs a boolean, got %r" % (sub_path, argument)
+                        )
                     if argument and not present:
                         raise MatchError("%s: expected the key to exist" % sub_path)
                     if not argument and present:
-                        raise MatchError("%s: expected no such key, got %r" % (sub_path, sub_actual))
+                        raise MatchError(
+                            "%s: expected no such key, got %r" % (sub_path, sub_actual)
+                        )
                     continue
                 if name == "$$unsetOrMatches" and not present:
                     continue
@@ -183,7 +211,9 @@ class Matcher:
         if not root:
             extra = [key for key in actual if key not in expected]
             if extra:
-                raise MatchError("%s: unexpected extra keys %r in a nested document %r" % (path, extra, actual))
+                raise MatchError(
+                    "%s: unexpected extra keys %r in a nested document %r" % (path, extra, actual)
+                )
 
     def _operator(self, expected: Mapping[str, Any], actual: Any, root: bool, path: str) -> None:
         name, argument = next(iter(expected.items()))
@@ -206,21 +236,30 @@ class Matcher:
             if unknown or not names:
                 raise MatchError("%s: unknown $$type alias %r" % (path, unknown or argument))
             if actual is MISSING:
-                raise MatchError("%s: expected a value of type %r, the key is missing" % (path, names))
+                raise MatchError(
+                    "%s: expected a value of type %r, the key is missing" % (path, names)
+                )
             actual_type = bson_type_name(actual)
             if actual_type in names:
                 return
             if "number" in names and actual_type in ("int", "long", "double", "decimal"):
                 return
-            raise MatchError("%s: expected type %r, got %s (%r)" % (path, names, actual_type, actual))
+            raise MatchError(
+                "%s: expected type %r, got %s (%r)" % (path, names, actual_type, actual)
+            )
         if name == "$$sessionLsid":
             if self._session_lsid is None:
                 raise MatchError("%s: $$sessionLsid needs session entities" % path)
             lsid = self._session_lsid(argument)
             if actual is MISSING:
-                raise MatchError("%s: expected the lsid of session %r, the key is missing" % (path, argument))
+                raise MatchError(
+                    "%s: expected the lsid of session %r, the key is missing" % (path, argument)
+                )
             if actual != lsid:
-                raise MatchError("%s: expected the lsid of session %r (%r), got %r" % (path, argument, lsid, actual))
+                raise MatchError(
+                    "%s: expected the lsid of session %r (%r), got %r"
+                    % (path, argument, lsid, actual)
+                )
             return
         if name == "$$matchesEntity":
             if self._entity is None:
@@ -233,7 +272,9 @@ class Matcher:
             if not isinstance(actual, (bytes, Binary)):
                 raise MatchError("%s: expected bytes, got %r" % (path, actual))
             if bytes(actual) != bytes.fromhex(argument):
-                raise MatchError("%s: expected bytes %s, got %s" % (path, argument, bytes(actual).hex()))
+                raise MatchError(
+                    "%s: expected bytes %s, got %s" % (path, argument, bytes(actual).hex())
+                )
             return
         if name == "$$lte":
             if not _is_number(argument):
@@ -245,7 +286,9 @@ class Matcher:
             return
         if name == "$$matchAsDocument":
             if not isinstance(actual, str):
-                raise MatchError("%s: $$matchAsDocument needs an Extended JSON string, got %r" % (path, actual))
+                raise MatchError(
+                    "%s: $$matchAsDocument needs an Extended JSON string, got %r" % (path, actual)
+                )
             self.match(argument, json_util.loads(actual), False, path)
             return
         if name == "$$matchAsRoot":
@@ -270,7 +313,9 @@ class Matcher:
             raise MatchError("%s: expected null, got %r" % (path, actual))
         if isinstance(expected, (bytes, Binary)) and isinstance(actual, (bytes, Binary)):
             # A generic-subtype Binary decodes to bytes: compare subtype and bytes.
-            if _binary_subtype(expected) == _binary_subtype(actual) and bytes(expected) == bytes(actual):
+            if _binary_subtype(expected) == _binary_subtype(actual) and bytes(expected) == bytes(
+                actual
+            ):
                 return
             raise MatchError("%s: expected %r, got %r" % (path, expected, actual))
         if bson_type_name(expected) != bson_type_name(actual) or expected != actual:

@@ -22,8 +22,9 @@ import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, ClassVar, Optional
 
+import pymongo
 from bson import json_util
 from pymongo import MongoClient, ReturnDocument
 from pymongo.client_session import TransactionOptions
@@ -50,7 +51,6 @@ from pymongo.read_preferences import (
     Secondary,
     SecondaryPreferred,
 )
-from pymongo.uri_parser import parse_uri
 from pymongo.results import (
     BulkWriteResult,
     DeleteResult,
@@ -58,10 +58,8 @@ from pymongo.results import (
     InsertOneResult,
     UpdateResult,
 )
+from pymongo.uri_parser import parse_uri
 from pymongo.write_concern import WriteConcern
-
-import pymongo
-
 from spec_xfails import DEPLOYMENT_NEEDS, PYMONGO_GAPS
 from unified_matching import MISSING, Matcher, MatchError
 
@@ -142,7 +140,7 @@ def check_schema_version(version: str) -> Optional[str]:
     """Why a file's schemaVersion cannot be run, or None."""
     parts = tuple(int(p) for p in version.split("."))
     if parts[0] != SUPPORTED_SCHEMA[0] or parts[1:2] > SUPPORTED_SCHEMA[1:2]:
-        return "schemaVersion %s is newer than this runner's %d.%d" % ((version,) + SUPPORTED_SCHEMA)
+        return "schemaVersion %s is newer than this runner's %d.%d" % ((version, *SUPPORTED_SCHEMA))
     return None
 
 
@@ -199,17 +197,30 @@ class ServerInfo:
 
 def _requirement_failures(requirement: Mapping[str, Any], server: ServerInfo) -> list[str]:
     failures = []
-    if "minServerVersion" in requirement and server.version < _version_tuple(requirement["minServerVersion"]):
-        failures.append("server %s < minServerVersion %s" % (_dotted(server.version), requirement["minServerVersion"]))
-    if "maxServerVersion" in requirement and server.version > _version_tuple(requirement["maxServerVersion"]):
-        failures.append("server %s > maxServerVersion %s" % (_dotted(server.version), requirement["maxServerVersion"]))
+    if "minServerVersion" in requirement and server.version < _version_tuple(
+        requirement["minServerVersion"]
+    ):
+        failures.append(
+            "server %s < minServerVersion %s"
+            % (_dotted(server.version), requirement["minServerVersion"])
+        )
+    if "maxServerVersion" in requirement and server.version > _version_tuple(
+        requirement["maxServerVersion"]
+    ):
+        failures.append(
+            "server %s > maxServerVersion %s"
+            % (_dotted(server.version), requirement["maxServerVersion"])
+        )
     if "topologies" in requirement:
         wanted = set(requirement["topologies"])
         have = {server.topology}
         if server.topology == "sharded":
             have.add("sharded-replicaset")
         if not wanted & have:
-            failures.append("needs topology %s, server is %s" % ("/".join(requirement["topologies"]), server.topology))
+            failures.append(
+                "needs topology %s, server is %s"
+                % ("/".join(requirement["topologies"]), server.topology)
+            )
     serverless = requirement.get("serverless", "allow")
     if serverless == "require" and not server.serverless:
         failures.append("needs serverless")
@@ -218,7 +229,9 @@ def _requirement_failures(requirement: Mapping[str, Any], server: ServerInfo) ->
     if "auth" in requirement and bool(requirement["auth"]) != server.auth:
         failures.append("needs auth=%s, server auth=%s" % (requirement["auth"], server.auth))
     if "authMechanism" in requirement:
-        failures.append("needs authMechanism %s (not configured here)" % requirement["authMechanism"])
+        failures.append(
+            "needs authMechanism %s (not configured here)" % requirement["authMechanism"]
+        )
     if requirement.get("csfle"):
         failures.append("needs client-side field level encryption (not set up here)")
     for name, value in requirement.get("serverParameters", {}).items():
@@ -231,7 +244,9 @@ def _dotted(version: tuple[int, ...]) -> str:
     return ".".join(str(p) for p in version)
 
 
-def unmet_requirements(requirements: Optional[list[Mapping[str, Any]]], server: ServerInfo) -> Optional[str]:
+def unmet_requirements(
+    requirements: Optional[list[Mapping[str, Any]]], server: ServerInfo
+) -> Optional[str]:
     """None when any requirement is satisfied (or there are none), else why not."""
     if not requirements:
         return None
@@ -260,13 +275,16 @@ def skip_reason(case: SpecCase, server: ServerInfo) -> Optional[str]:
     need = DEPLOYMENT_NEEDS.get(case.key)
     if need is not None and server.secondaries < need.secondaries:
         return "deployment: needs %d secondary member(s), this replica set has %d: %s" % (
-            need.secondaries, server.secondaries, need.why)
+            need.secondaries,
+            server.secondaries,
+            need.why,
+        )
     gap = PYMONGO_GAPS.get(case.key)
     if gap is not None and pymongo_version() < gap.passing_since:
         return (
             "PyMongo %s itself fails this case at %s (%s; passes from PyMongo %s); "
-            "proved by test_pymongo_gap_is_pymongos" % (
-                pymongo.version, gap.step, gap.behaviour, _dotted(gap.passing_since))
+            "proved by test_pymongo_gap_is_pymongos"
+            % (pymongo.version, gap.step, gap.behaviour, _dotted(gap.passing_since))
         )
     return None
 
@@ -455,7 +473,9 @@ def _client_bulk_document(result: Any) -> Any:
         "deletedCount": result.deleted_count,
     }
     if result.has_verbose_results:
-        doc["insertResults"] = {str(i): {"insertedId": r.inserted_id} for i, r in result.insert_results.items()}
+        doc["insertResults"] = {
+            str(i): {"insertedId": r.inserted_id} for i, r in result.insert_results.items()
+        }
         updates = {}
         for i, r in result.update_results.items():
             update = {"matchedCount": r.matched_count, "modifiedCount": r.modified_count}
@@ -463,7 +483,9 @@ def _client_bulk_document(result: Any) -> Any:
                 update["upsertedId"] = r.upserted_id
             updates[str(i)] = update
         doc["updateResults"] = updates
-        doc["deleteResults"] = {str(i): {"deletedCount": r.deleted_count} for i, r in result.delete_results.items()}
+        doc["deleteResults"] = {
+            str(i): {"deletedCount": r.deleted_count} for i, r in result.delete_results.items()
+        }
     return doc
 
 
@@ -472,7 +494,14 @@ def _client_bulk_document(result: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 # PyMongo's and motorx's transaction states share these numbers.
-_STATE_NAMES = {1: "none", 2: "starting", 3: "in_progress", 4: "committed", 5: "committed", 6: "aborted"}
+_STATE_NAMES = {
+    1: "none",
+    2: "starting",
+    3: "in_progress",
+    4: "committed",
+    5: "committed",
+    6: "aborted",
+}
 
 
 class Driver:
@@ -583,7 +612,10 @@ class PyMongoDriver(Driver):
 
             async_options = getattr(client_session, "TransactionOptions", TransactionOptions)
             kwargs["default_transaction_options"] = async_options(
-                options.read_concern, options.write_concern, options.read_preference, options.max_commit_time_ms
+                options.read_concern,
+                options.write_concern,
+                options.read_preference,
+                options.max_commit_time_ms,
             )
         return client.start_session(**kwargs)
 
@@ -626,15 +658,24 @@ _CMAP_EVENTS = {
 # Never observed: the runner's own fail point commands and security-sensitive commands.
 _ALWAYS_IGNORED = {"configurefailpoint"}
 _SENSITIVE = {
-    "authenticate", "saslstart", "saslcontinue", "getnonce", "createuser", "updateuser",
-    "copydbgetnonce", "copydbsaslstart", "copydb",
+    "authenticate",
+    "saslstart",
+    "saslcontinue",
+    "getnonce",
+    "createuser",
+    "updateuser",
+    "copydbgetnonce",
+    "copydbsaslstart",
+    "copydb",
 }
 
 
 class EventRecorder(CommandListener, ConnectionPoolListener):
     """The events one client entity observes, in order, while enabled."""
 
-    def __init__(self, observe: list[str], ignore_commands: list[str], observe_sensitive: bool) -> None:
+    def __init__(
+        self, observe: list[str], ignore_commands: list[str], observe_sensitive: bool
+    ) -> None:
         unknown = set(observe) - set(_COMMAND_EVENTS) - set(_CMAP_EVENTS)
         if unknown:
             raise RunnerError("unsupported observeEvents %r" % sorted(unknown))
@@ -713,7 +754,9 @@ def _uses_fail_points(operations: list[Mapping[str, Any]]) -> bool:
     for op in operations:
         if op.get("name") in ("failPoint", "targetedFailPoint"):
             return True
-        if op.get("name") == "withTransaction" and _uses_fail_points(op.get("arguments", {}).get("callback", [])):
+        if op.get("name") == "withTransaction" and _uses_fail_points(
+            op.get("arguments", {}).get("callback", [])
+        ):
             return True
     return False
 
@@ -729,7 +772,9 @@ class _Entity:
 class CaseRun:
     """The state of one case: entities, fail points, recorders."""
 
-    def __init__(self, case: SpecCase, driver: Driver, server: ServerInfo, internal: MongoClient[Any]) -> None:
+    def __init__(
+        self, case: SpecCase, driver: Driver, server: ServerInfo, internal: MongoClient[Any]
+    ) -> None:
         self.case = case
         self.driver = driver
         self.server = server
@@ -774,16 +819,20 @@ class CaseRun:
             elif kind == "database":
                 client = self.entity(options["client"], "client")
                 value = client.get_database(
-                    options["databaseName"], **collection_options(options.get("databaseOptions", {}))
+                    options["databaseName"],
+                    **collection_options(options.get("databaseOptions", {})),
                 )
             elif kind == "collection":
                 database = self.entity(options["database"], "database")
                 value = database.get_collection(
-                    options["collectionName"], **collection_options(options.get("collectionOptions", {}))
+                    options["collectionName"],
+                    **collection_options(options.get("collectionOptions", {})),
                 )
             elif kind == "session":
                 client = self.entity(options["client"], "client")
-                value = await self.driver.start_session(client, **self._session_options(options.get("sessionOptions", {})))
+                value = await self.driver.start_session(
+                    client, **self._session_options(options.get("sessionOptions", {}))
+                )
                 self.lsids[name] = value.session_id
             else:
                 raise RunnerError("unsupported entity type %r" % kind)
@@ -791,8 +840,12 @@ class CaseRun:
 
     def _make_client(self, options: Mapping[str, Any]) -> Any:
         unknown = set(options) - {
-            "id", "uriOptions", "useMultipleMongoses", "observeEvents",
-            "ignoreCommandMonitoringEvents", "observeSensitiveCommands",
+            "id",
+            "uriOptions",
+            "useMultipleMongoses",
+            "observeEvents",
+            "ignoreCommandMonitoringEvents",
+            "observeSensitiveCommands",
         }
         if unknown:
             raise RunnerError("unsupported client options %r" % sorted(unknown))
@@ -832,7 +885,9 @@ class CaseRun:
             elif key == "snapshot":
                 kwargs["snapshot"] = value
             elif key == "defaultTransactionOptions":
-                kwargs["default_transaction_options"] = TransactionOptions(**transaction_kwargs(value))
+                kwargs["default_transaction_options"] = TransactionOptions(
+                    **transaction_kwargs(value)
+                )
             else:
                 raise RunnerError("unsupported session option %r" % key)
         return kwargs
@@ -897,7 +952,9 @@ class CaseRun:
             try:
                 await self.create_entities(self.case.file.get("createEntities", []))
                 for index, operation in enumerate(self.case.test["operations"]):
-                    await self.run_operation(operation, "operations[%d] %s" % (index, operation["name"]))
+                    await self.run_operation(
+                        operation, "operations[%d] %s" % (index, operation["name"])
+                    )
             finally:
                 for recorder in self.recorders.values():
                     recorder.enabled = False
@@ -913,8 +970,18 @@ class CaseRun:
 
     # -- operations --------------------------------------------------------------
 
-    async def run_operation(self, operation: Mapping[str, Any], step: str, in_callback: bool = False) -> Any:
-        known = {"name", "object", "arguments", "expectError", "expectResult", "ignoreResultAndError", "saveResultAsEntity"}
+    async def run_operation(
+        self, operation: Mapping[str, Any], step: str, in_callback: bool = False
+    ) -> Any:
+        known = {
+            "name",
+            "object",
+            "arguments",
+            "expectError",
+            "expectResult",
+            "ignoreResultAndError",
+            "saveResultAsEntity",
+        }
         unknown = set(operation) - known
         if unknown:
             raise RunnerError("%s: unsupported operation fields %r" % (step, sorted(unknown)))
@@ -938,7 +1005,9 @@ class CaseRun:
                     raise
                 return None
             if "expectError" not in operation:
-                raise CaseFailure(step, "unexpected error %s: %s" % (type(exc).__name__, exc)) from exc
+                raise CaseFailure(
+                    step, "unexpected error %s: %s" % (type(exc).__name__, exc)
+                ) from exc
             self.check_error(operation["expectError"], exc, step)
             if in_callback:
                 # withTransaction must see the callback's error (and may retry on it).
@@ -947,7 +1016,9 @@ class CaseRun:
         if operation.get("ignoreResultAndError"):
             return result
         if "expectError" in operation:
-            raise CaseFailure(step, "expected an error %r, got the result %r" % (operation["expectError"], result))
+            raise CaseFailure(
+                step, "expected an error %r, got the result %r" % (operation["expectError"], result)
+            )
         if "expectResult" in operation:
             actual = result_document(result)
             try:
@@ -991,67 +1062,118 @@ class CaseRun:
             kwargs[allowed[key]] = value
         return kwargs
 
-    _COMMON = {"session": "session", "comment": "comment"}
+    _COMMON: ClassVar[dict[str, str]] = {"session": "session", "comment": "comment"}
 
-    async def op_collection_insertOne(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_insertOne(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         document = arguments.pop("document")
-        kwargs = self._options(arguments, {**self._COMMON, "bypassDocumentValidation": "bypass_document_validation"})
+        kwargs = self._options(
+            arguments, {**self._COMMON, "bypassDocumentValidation": "bypass_document_validation"}
+        )
         return await collection.insert_one(document, **kwargs)
 
-    async def op_collection_insertMany(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_insertMany(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         documents = arguments.pop("documents")
         kwargs = self._options(
-            arguments, {**self._COMMON, "ordered": "ordered", "bypassDocumentValidation": "bypass_document_validation"}
+            arguments,
+            {
+                **self._COMMON,
+                "ordered": "ordered",
+                "bypassDocumentValidation": "bypass_document_validation",
+            },
         )
         return await collection.insert_many(documents, **kwargs)
 
-    _UPDATE_OPTIONS = {
-        **_COMMON, "upsert": "upsert", "arrayFilters": "array_filters", "hint": "hint",
-        "collation": "collation", "let": "let", "bypassDocumentValidation": "bypass_document_validation",
+    _UPDATE_OPTIONS: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "upsert": "upsert",
+        "arrayFilters": "array_filters",
+        "hint": "hint",
+        "collation": "collation",
+        "let": "let",
+        "bypassDocumentValidation": "bypass_document_validation",
         "sort": "sort",
     }
 
-    async def op_collection_updateOne(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_updateOne(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter, update = arguments.pop("filter"), arguments.pop("update")
-        return await collection.update_one(filter, update, **self._options(arguments, self._UPDATE_OPTIONS))
+        return await collection.update_one(
+            filter, update, **self._options(arguments, self._UPDATE_OPTIONS)
+        )
 
-    async def op_collection_updateMany(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_updateMany(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter, update = arguments.pop("filter"), arguments.pop("update")
         options = dict(self._UPDATE_OPTIONS)
         del options["sort"]
         return await collection.update_many(filter, update, **self._options(arguments, options))
 
-    async def op_collection_replaceOne(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_replaceOne(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter, replacement = arguments.pop("filter"), arguments.pop("replacement")
         options = dict(self._UPDATE_OPTIONS)
         del options["arrayFilters"]
-        return await collection.replace_one(filter, replacement, **self._options(arguments, options))
+        return await collection.replace_one(
+            filter, replacement, **self._options(arguments, options)
+        )
 
-    _DELETE_OPTIONS = {**_COMMON, "hint": "hint", "collation": "collation", "let": "let"}
+    _DELETE_OPTIONS: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "hint": "hint",
+        "collation": "collation",
+        "let": "let",
+    }
 
-    async def op_collection_deleteOne(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_deleteOne(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter = arguments.pop("filter")
         return await collection.delete_one(filter, **self._options(arguments, self._DELETE_OPTIONS))
 
-    async def op_collection_deleteMany(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_deleteMany(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter = arguments.pop("filter")
-        return await collection.delete_many(filter, **self._options(arguments, self._DELETE_OPTIONS))
+        return await collection.delete_many(
+            filter, **self._options(arguments, self._DELETE_OPTIONS)
+        )
 
-    _FIND_OPTIONS = {
-        **_COMMON, "batchSize": "batch_size", "sort": "sort", "limit": "limit", "skip": "skip",
-        "projection": "projection", "hint": "hint", "maxTimeMS": "max_time_ms", "collation": "collation",
-        "allowDiskUse": "allow_disk_use", "let": "let",
+    _FIND_OPTIONS: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "batchSize": "batch_size",
+        "sort": "sort",
+        "limit": "limit",
+        "skip": "skip",
+        "projection": "projection",
+        "hint": "hint",
+        "maxTimeMS": "max_time_ms",
+        "collation": "collation",
+        "allowDiskUse": "allow_disk_use",
+        "let": "let",
     }
 
-    async def op_collection_find(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_find(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter = arguments.pop("filter", {})
         cursor = collection.find(filter, **self._options(arguments, self._FIND_OPTIONS))
         return await cursor.to_list(None)
 
-    async def op_collection_aggregate(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_aggregate(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         return await self._aggregate(collection, arguments)
 
-    async def op_database_aggregate(self, database: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_database_aggregate(
+        self, database: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         return await self._aggregate(database, arguments)
 
     async def _aggregate(self, target: Any, arguments: dict[str, Any]) -> Any:
@@ -1059,19 +1181,37 @@ class CaseRun:
         # batchSize/maxTimeMS/allowDiskUse pass to the command as they are.
         kwargs = self._options(
             arguments,
-            {**self._COMMON, "batchSize": "batchSize", "maxTimeMS": "maxTimeMS",
-             "allowDiskUse": "allowDiskUse", "let": "let", "collation": "collation", "hint": "hint"},
+            {
+                **self._COMMON,
+                "batchSize": "batchSize",
+                "maxTimeMS": "maxTimeMS",
+                "allowDiskUse": "allowDiskUse",
+                "let": "let",
+                "collation": "collation",
+                "hint": "hint",
+            },
         )
         return await self.driver.aggregate(target, pipeline, **kwargs)
 
-    async def op_collection_countDocuments(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_countDocuments(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter = arguments.pop("filter")
         kwargs = self._options(
-            arguments, {**self._COMMON, "limit": "limit", "skip": "skip", "hint": "hint", "maxTimeMS": "maxTimeMS"}
+            arguments,
+            {
+                **self._COMMON,
+                "limit": "limit",
+                "skip": "skip",
+                "hint": "hint",
+                "maxTimeMS": "maxTimeMS",
+            },
         )
         return await collection.count_documents(filter, **kwargs)
 
-    async def op_collection_count(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_count(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         # The deprecated count helper is gone from PyMongo 4 and Motor 3: the
         # count command through the database, with the session.
         command: dict[str, Any] = {"count": collection.name, "query": arguments.pop("filter", {})}
@@ -1079,15 +1219,26 @@ class CaseRun:
         reply = await collection.database.command(command, **kwargs)
         return reply["n"]
 
-    async def op_collection_distinct(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_distinct(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         key = arguments.pop("fieldName")
         filter = arguments.pop("filter", None)
-        kwargs = self._options(arguments, {**self._COMMON, "maxTimeMS": "maxTimeMS", "collation": "collation"})
+        kwargs = self._options(
+            arguments, {**self._COMMON, "maxTimeMS": "maxTimeMS", "collation": "collation"}
+        )
         return await collection.distinct(key, filter, **kwargs)
 
-    _FIND_AND_MODIFY_OPTIONS = {
-        **_COMMON, "projection": "projection", "sort": "sort", "upsert": "upsert", "hint": "hint",
-        "collation": "collation", "let": "let", "arrayFilters": "array_filters", "maxTimeMS": "maxTimeMS",
+    _FIND_AND_MODIFY_OPTIONS: ClassVar[dict[str, str]] = {
+        **_COMMON,
+        "projection": "projection",
+        "sort": "sort",
+        "upsert": "upsert",
+        "hint": "hint",
+        "collation": "collation",
+        "let": "let",
+        "arrayFilters": "array_filters",
+        "maxTimeMS": "maxTimeMS",
     }
 
     @staticmethod
@@ -1099,54 +1250,83 @@ class CaseRun:
                 raise RunnerError("returnDocument must be Before or After, not %r" % value)
             arguments["return_document"] = choices[str(value).lower()]
 
-    async def op_collection_findOneAndDelete(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_findOneAndDelete(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter = arguments.pop("filter")
-        return await collection.find_one_and_delete(filter, **self._options(arguments, self._FIND_AND_MODIFY_OPTIONS))
+        return await collection.find_one_and_delete(
+            filter, **self._options(arguments, self._FIND_AND_MODIFY_OPTIONS)
+        )
 
-    async def op_collection_findOneAndReplace(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_findOneAndReplace(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter, replacement = arguments.pop("filter"), arguments.pop("replacement")
         self._return_document(arguments)
         options = {**self._FIND_AND_MODIFY_OPTIONS, "return_document": "return_document"}
-        return await collection.find_one_and_replace(filter, replacement, **self._options(arguments, options))
+        return await collection.find_one_and_replace(
+            filter, replacement, **self._options(arguments, options)
+        )
 
-    async def op_collection_findOneAndUpdate(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_findOneAndUpdate(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         filter, update = arguments.pop("filter"), arguments.pop("update")
         self._return_document(arguments)
         options = {**self._FIND_AND_MODIFY_OPTIONS, "return_document": "return_document"}
-        return await collection.find_one_and_update(filter, update, **self._options(arguments, options))
+        return await collection.find_one_and_update(
+            filter, update, **self._options(arguments, options)
+        )
 
-    async def op_collection_bulkWrite(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_bulkWrite(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         requests = [write_model(request) for request in arguments.pop("requests")]
         kwargs = self._options(
             arguments,
-            {**self._COMMON, "ordered": "ordered", "bypassDocumentValidation": "bypass_document_validation", "let": "let"},
+            {
+                **self._COMMON,
+                "ordered": "ordered",
+                "bypassDocumentValidation": "bypass_document_validation",
+                "let": "let",
+            },
         )
         return await collection.bulk_write(requests, **kwargs)
 
-    async def op_collection_createIndex(self, collection: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_collection_createIndex(
+        self, collection: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         keys = list(arguments.pop("keys").items())
         kwargs = self._options(arguments, {**self._COMMON, "name": "name", "unique": "unique"})
         return await collection.create_index(keys, **kwargs)
 
     # database operations ---------------------------------------------------------
 
-    async def op_database_runCommand(self, database: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_database_runCommand(
+        self, database: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         command = arguments.pop("command")
         command_name = arguments.pop("commandName")
         if next(iter(command)) != command_name:
             raise RunnerError("commandName %r is not the command's first key" % command_name)
         if "readPreference" in arguments:
             arguments["readPreference"] = read_preference(arguments["readPreference"])
-        kwargs = self._options(arguments, {"session": "session", "readPreference": "read_preference"})
+        kwargs = self._options(
+            arguments, {"session": "session", "readPreference": "read_preference"}
+        )
         return await database.command(command, **kwargs)
 
-    async def op_database_createCollection(self, database: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_database_createCollection(
+        self, database: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         name = arguments.pop("collection")
         kwargs = self._options(arguments, {"session": "session"})
         await database.create_collection(name, **kwargs)
         return None
 
-    async def op_database_dropCollection(self, database: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_database_dropCollection(
+        self, database: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         name = arguments.pop("collection")
         kwargs = self._options(arguments, {"session": "session"})
         await database.drop_collection(name, **kwargs)
@@ -1154,38 +1334,55 @@ class CaseRun:
 
     # client operations ------------------------------------------------------------
 
-    async def op_client_clientBulkWrite(self, client: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_client_clientBulkWrite(
+        self, client: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         models = [write_model(model, client_level=True) for model in arguments.pop("models")]
         if "writeConcern" in arguments:
             arguments["writeConcern"] = write_concern(arguments["writeConcern"])
         kwargs = self._options(
             arguments,
-            {**self._COMMON, "ordered": "ordered", "verboseResults": "verbose_results",
-             "writeConcern": "write_concern", "bypassDocumentValidation": "bypass_document_validation",
-             "let": "let"},
+            {
+                **self._COMMON,
+                "ordered": "ordered",
+                "verboseResults": "verbose_results",
+                "writeConcern": "write_concern",
+                "bypassDocumentValidation": "bypass_document_validation",
+                "let": "let",
+            },
         )
         return await client.bulk_write(models, **kwargs)
 
     # session operations -------------------------------------------------------------
 
-    async def op_session_startTransaction(self, session: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_session_startTransaction(
+        self, session: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         self.started_transaction = True
         await self.driver.start_transaction(session, **transaction_kwargs(arguments))
 
-    async def op_session_commitTransaction(self, session: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_session_commitTransaction(
+        self, session: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         if arguments:
             raise RunnerError("unsupported commitTransaction arguments %r" % sorted(arguments))
         await session.commit_transaction()
 
-    async def op_session_abortTransaction(self, session: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_session_abortTransaction(
+        self, session: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         if arguments:
             raise RunnerError("unsupported abortTransaction arguments %r" % sorted(arguments))
         await session.abort_transaction()
 
-    async def op_session_endSession(self, session: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_session_endSession(
+        self, session: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         await session.end_session()
 
-    async def op_session_withTransaction(self, session: Any, arguments: dict[str, Any], step: str) -> Any:
+    async def op_session_withTransaction(
+        self, session: Any, arguments: dict[str, Any], step: str
+    ) -> Any:
         self.started_transaction = True
         operations = arguments.pop("callback")
         kwargs = transaction_kwargs(arguments)
@@ -1193,11 +1390,15 @@ class CaseRun:
 
         async def callback(callback_session: Any) -> None:
             if callback_session is not session:
-                raise CaseFailure(step, "the callback got %r, not the session entity" % (callback_session,))
+                raise CaseFailure(
+                    step, "the callback got %r, not the session entity" % (callback_session,)
+                )
             runs[0] += 1
             for index, operation in enumerate(operations):
                 await self.run_operation(
-                    operation, "%s > callback[%d] %s" % (step, index, operation["name"]), in_callback=True
+                    operation,
+                    "%s > callback[%d] %s" % (step, index, operation["name"]),
+                    in_callback=True,
                 )
 
         return await session.with_transaction(callback, **kwargs)
@@ -1209,7 +1410,9 @@ class CaseRun:
             if name == "failPoint":
                 client_name = arguments["client"]
                 client = self.entity(client_name, "client")
-                command = self._scoped_fail_point(arguments["failPoint"], self._client_app_names[client_name])
+                command = self._scoped_fail_point(
+                    arguments["failPoint"], self._client_app_names[client_name]
+                )
                 self.fail_points.append((None, command["configureFailPoint"]))
                 await client.admin.command(command)
             elif name == "targetedFailPoint":
@@ -1217,9 +1420,13 @@ class CaseRun:
                 session = self.entity(session_name, "session")
                 address = self.driver.pinned_address(session)
                 if address is None:
-                    raise CaseFailure(step, "targetedFailPoint: session %r is not pinned" % session_name)
+                    raise CaseFailure(
+                        step, "targetedFailPoint: session %r is not pinned" % session_name
+                    )
                 client_name = self._client_of_session(session_name)
-                command = self._scoped_fail_point(arguments["failPoint"], self._client_app_names[client_name])
+                command = self._scoped_fail_point(
+                    arguments["failPoint"], self._client_app_names[client_name]
+                )
                 self.fail_points.append((address, command["configureFailPoint"]))
                 with MongoClient(address[0], address[1], directConnection=True) as direct:
                     direct.admin.command(command)
@@ -1229,25 +1436,40 @@ class CaseRun:
                 session = self.entity(arguments["session"], "session")
                 state = self.driver.transaction_state(session)
                 if state != arguments["state"]:
-                    raise CaseFailure(step, "transaction state is %r, expected %r" % (state, arguments["state"]))
+                    raise CaseFailure(
+                        step, "transaction state is %r, expected %r" % (state, arguments["state"])
+                    )
             elif name in ("assertSessionPinned", "assertSessionUnpinned"):
                 session = self.entity(arguments["session"], "session")
                 pinned = self.driver.pinned_address(session) is not None
                 if pinned != (name == "assertSessionPinned"):
-                    raise CaseFailure(step, "session %r is %spinned" % (arguments["session"], "" if pinned else "not "))
+                    raise CaseFailure(
+                        step,
+                        "session %r is %spinned" % (arguments["session"], "" if pinned else "not "),
+                    )
             elif name in ("assertCollectionExists", "assertCollectionNotExists"):
                 names = self.internal[arguments["databaseName"]].list_collection_names()
                 exists = arguments["collectionName"] in names
                 if exists != (name == "assertCollectionExists"):
-                    raise CaseFailure(step, "collection %s.%s %s" % (
-                        arguments["databaseName"], arguments["collectionName"], "exists" if exists else "does not exist"))
+                    raise CaseFailure(
+                        step,
+                        "collection %s.%s %s"
+                        % (
+                            arguments["databaseName"],
+                            arguments["collectionName"],
+                            "exists" if exists else "does not exist",
+                        ),
+                    )
             elif name in ("assertIndexExists", "assertIndexNotExists"):
                 collection = self.internal[arguments["databaseName"]][arguments["collectionName"]]
                 names = [index["name"] for index in collection.list_indexes()]
                 exists = arguments["indexName"] in names
                 if exists != (name == "assertIndexExists"):
-                    raise CaseFailure(step, "index %s %s (indexes: %r)" % (
-                        arguments["indexName"], "exists" if exists else "does not exist", names))
+                    raise CaseFailure(
+                        step,
+                        "index %s %s (indexes: %r)"
+                        % (arguments["indexName"], "exists" if exists else "does not exist", names),
+                    )
             else:
                 raise RunnerError("%s: unsupported special operation %r" % (step, name))
         except (CaseFailure, RunnerError):
@@ -1280,7 +1502,9 @@ class CaseRun:
 
     def check_error(self, expected: Mapping[str, Any], exc: BaseException, step: str) -> None:
         def fail(message: str) -> None:
-            raise CaseFailure(step, "%s; the error was %s: %s" % (message, type(exc).__name__, exc)) from exc
+            raise CaseFailure(
+                step, "%s; the error was %s: %s" % (message, type(exc).__name__, exc)
+            ) from exc
 
         for key, value in expected.items():
             if key == "isError":
@@ -1319,7 +1543,9 @@ class CaseRun:
             elif key == "expectResult":
                 partial = partial_result(exc)
                 try:
-                    self.matcher.match({"r": value}, {"r": partial} if partial is not None else {}, root=True)
+                    self.matcher.match(
+                        {"r": value}, {"r": partial} if partial is not None else {}, root=True
+                    )
                 except MatchError as error:
                     fail("partial result does not match: %s" % error)
             elif key in ("writeErrors", "writeConcernErrors"):
@@ -1345,24 +1571,34 @@ class CaseRun:
             if recorder is None:
                 raise RunnerError("%s: client %r observes no events" % (step, client_name))
             wanted_type = expectation.get("eventType", "command")
-            actual = [(kind, event) for kind, event in recorder.events if event_type(kind) == wanted_type]
+            actual = [
+                (kind, event) for kind, event in recorder.events if event_type(kind) == wanted_type
+            ]
             expected = expectation["events"]
             if expectation.get("ignoreExtraEvents"):
                 actual = actual[: len(expected)]
             if len(actual) != len(expected):
-                raise CaseFailure(step, "expected %d %s events, got %d: %s" % (
-                    len(expected), wanted_type, len(actual), describe_events(actual)))
+                raise CaseFailure(
+                    step,
+                    "expected %d %s events, got %d: %s"
+                    % (len(expected), wanted_type, len(actual), describe_events(actual)),
+                )
             for index, (exp, (kind, event)) in enumerate(zip(expected, actual)):
                 try:
                     self.match_event(exp, kind, event)
                 except MatchError as exc:
-                    raise CaseFailure("%s event[%d]" % (step, index), "%s (events: %s)" % (
-                        exc, describe_events(actual))) from None
+                    raise CaseFailure(
+                        "%s event[%d]" % (step, index),
+                        "%s (events: %s)" % (exc, describe_events(actual)),
+                    ) from None
 
     def match_event(self, expected: Mapping[str, Any], kind: str, event: Any) -> None:
         ((expected_kind, spec),) = expected.items()
         if expected_kind != kind:
-            raise MatchError("expected a %s, got a %s for %s" % (expected_kind, kind, getattr(event, "command_name", "")))
+            raise MatchError(
+                "expected a %s, got a %s for %s"
+                % (expected_kind, kind, getattr(event, "command_name", ""))
+            )
         for key, value in spec.items():
             if key == "command":
                 self.matcher.match(value, event.command, root=True, path="command")
@@ -1442,12 +1678,96 @@ def partial_result(exc: BaseException) -> Any:
     return None
 
 
-async def run_case(case: SpecCase, driver: Driver, server: ServerInfo, internal: MongoClient[Any]) -> None:
+_SPECIAL_OPERATIONS = {
+    "failPoint",
+    "targetedFailPoint",
+    "createEntities",
+    "assertSessionTransactionState",
+    "assertSessionPinned",
+    "assertSessionUnpinned",
+    "assertCollectionExists",
+    "assertCollectionNotExists",
+    "assertIndexExists",
+    "assertIndexNotExists",
+}
+_EXPECT_ERROR_FIELDS = {
+    "isError",
+    "isClientError",
+    "isTimeoutError",
+    "errorContains",
+    "errorCode",
+    "errorCodeName",
+    "errorLabelsContain",
+    "errorLabelsOmit",
+    "errorResponse",
+    "expectResult",
+    "writeErrors",
+    "writeConcernErrors",
+}
+_EVENT_FIELDS = {
+    "command",
+    "reply",
+    "commandName",
+    "databaseName",
+    "hasServiceId",
+    "hasServerConnectionId",
+    "reason",
+}
+
+
+def unsupported_in(case: SpecCase) -> list[str]:
+    """What a case (run or skipped) uses that this runner does not implement."""
+    problems: list[str] = []
+    kinds: dict[str, str] = {}
+
+    def entities(specs: list[Mapping[str, Any]]) -> None:
+        for spec in specs:
+            ((kind, options),) = spec.items()
+            if kind not in ("client", "database", "collection", "session"):
+                problems.append("entity type %s" % kind)
+            kinds[options["id"]] = kind
+
+    def operations(ops: list[Mapping[str, Any]]) -> None:
+        for op in ops:
+            name, target = op["name"], op["object"]
+            if target == "testRunner":
+                if name not in _SPECIAL_OPERATIONS:
+                    problems.append("special operation %s" % name)
+                if name == "createEntities":
+                    entities(op["arguments"]["entities"])
+            else:
+                kind = kinds.get(target)
+                if kind is None or not hasattr(CaseRun, "op_%s_%s" % (kind, name)):
+                    problems.append("operation %s on %s (%s)" % (name, target, kind))
+            for key in op.get("expectError", {}):
+                if key not in _EXPECT_ERROR_FIELDS:
+                    problems.append("expectError field %s" % key)
+            if name == "withTransaction":
+                operations(op["arguments"]["callback"])
+
+    entities(case.file.get("createEntities", []))
+    operations(case.test["operations"])
+    for expectation in case.test.get("expectEvents", []):
+        for event in expectation["events"]:
+            ((kind, fields),) = event.items()
+            if kind not in _COMMAND_EVENTS and kind not in _CMAP_EVENTS:
+                problems.append("event %s" % kind)
+            problems.extend(
+                "event field %s.%s" % (kind, f) for f in fields if f not in _EVENT_FIELDS
+            )
+    return problems
+
+
+async def run_case(
+    case: SpecCase, driver: Driver, server: ServerInfo, internal: MongoClient[Any]
+) -> None:
     """Run one case on ``driver``'s current event loop; CaseFailure on failure."""
     await CaseRun(case, driver, server, internal).run()
 
 
-def run_case_sync(case: SpecCase, driver: Driver, server: ServerInfo, internal: MongoClient[Any]) -> None:
+def run_case_sync(
+    case: SpecCase, driver: Driver, server: ServerInfo, internal: MongoClient[Any]
+) -> None:
     """Run one case on a fresh event loop of ``driver``'s flavour."""
 
     async def main() -> None:
@@ -1457,8 +1777,8 @@ def run_case_sync(case: SpecCase, driver: Driver, server: ServerInfo, internal: 
 
 
 __all__ = [
-    "CaseFailure",
     "MISSING",
+    "CaseFailure",
     "MotorxDriver",
     "PyMongoDriver",
     "RunnerError",
