@@ -376,3 +376,29 @@ def test_unsupported_constructs_are_found_without_running() -> None:
         unsupported_in(_case("fine", INSERT_IN_TRANSACTION, [INSERT_EVENT, COMMIT_EVENT], OUTCOME))
         == []
     )
+
+
+def test_finding_the_spec_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    import unified_runner
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.setattr(unified_runner, "REPO_ROOT", repo)
+    monkeypatch.delenv("MOTORX_SPEC_DIR", raising=False)
+    # Nothing beside the repository: None (the tests report a skip with the reason).
+    assert unified_runner.find_spec_dir() is None
+    # ../shared/spec beside the repository.
+    shared = tmp_path / "shared" / "spec"
+    shared.mkdir(parents=True)
+    assert unified_runner.find_spec_dir() == shared
+    # MOTORX_SPEC_DIR wins; a wrong one is an error, not a skip.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("MOTORX_SPEC_DIR", str(elsewhere))
+    assert unified_runner.find_spec_dir() == elsewhere
+    monkeypatch.setenv("MOTORX_SPEC_DIR", str(tmp_path / "missing"))
+    with pytest.raises(unified_runner.SpecDirError):
+        unified_runner.find_spec_dir()
+    # A directory without the two sub-directories is an error too.
+    with pytest.raises(unified_runner.SpecDirError):
+        unified_runner.load_cases(elsewhere, "transactions")
