@@ -41,6 +41,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 DEFAULT_OPS = 1000
 MODES = ("quick", "full")
+NO_IO_ROUNDS = {"quick": 25, "full": 60}
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -60,6 +61,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=int(os.environ.get("MOTORX_BENCH_OPS", DEFAULT_OPS)),
         help="operations per benchmark round, all run in one run_until_complete "
         "(default %(default)s; env MOTORX_BENCH_OPS)",
+    )
+    group.addoption(
+        "--bench-rounds",
+        type=int,
+        default=None,
+        help="interleaved rounds of the no-I/O benchmarks (default: %d in quick mode, "
+        "%d in full mode)" % (NO_IO_ROUNDS["quick"], NO_IO_ROUNDS["full"]),
     )
     group.addoption(
         "--bench-no-summary",
@@ -99,6 +107,16 @@ def bench_mode(pytestconfig: pytest.Config) -> str:
     if mode not in MODES:
         raise pytest.UsageError("--bench-mode must be one of %s" % ", ".join(MODES))
     return str(mode)
+
+
+@pytest.fixture(scope="session")
+def bench_rounds(pytestconfig: pytest.Config, bench_mode: str) -> int:
+    rounds = pytestconfig.getoption("--bench-rounds")
+    if rounds is None:
+        return NO_IO_ROUNDS[bench_mode]
+    if rounds < 1:
+        raise pytest.UsageError("--bench-rounds must be at least 1")
+    return int(rounds)
 
 
 def _load_module(name: str, path: str) -> Any:
@@ -148,6 +166,7 @@ def record_bench(request: pytest.FixtureRequest) -> Any:
     """Call with the finished ``benchmark`` fixture to add it to the end-of-run summary."""
 
     def record(benchmark: Any) -> None:
+        benchmark.extra_info.setdefault("mode", request.config.getoption("--bench-mode"))
         meta = getattr(benchmark, "stats", None)
         stats = getattr(meta, "stats", None)
         if stats is None:  # --benchmark-disable: the body ran once, untimed

@@ -123,9 +123,21 @@ def _per_op(bench: Mapping[str, Any]) -> Optional[dict[str, Any]]:
 
 
 def collect(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """``{path: {impl: per-op stats}}`` of the no-I/O benchmarks."""
+    """``{path: {impl: per-op stats}}`` of the no-I/O benchmarks.
+
+    Interleaved benchmarks carry every implementation's per-op figures in
+    ``extra_info["impls"]``; a benchmark of one implementation (``impl`` and
+    ``ops_per_round`` in ``extra_info``) is divided out from its own stats.
+    """
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for bench in data.get("benchmarks", []):
+        extra = bench.get("extra_info") or {}
+        if extra.get("kind") == "e2e":
+            continue
+        if extra.get("path") and isinstance(extra.get("impls"), dict):
+            for impl, figures in extra["impls"].items():
+                table.setdefault(extra["path"], {})[impl] = {"path": extra["path"], "impl": impl, **figures}
+            continue
         row = _per_op(bench)
         if row is not None:
             table.setdefault(row["path"], {})[row["impl"]] = row

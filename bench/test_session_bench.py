@@ -21,10 +21,13 @@ points at a closed port with a short server selection timeout all the same,
 and every benchmark checks afterwards that its client never opened its
 topology (so a benchmark that started doing I/O fails instead of timing it).
 
-Each benchmark owns one event loop.  A round is ``--bench-ops`` operations in a
-single ``loop.run_until_complete`` call (the per-call loop overhead would
-otherwise dominate), so pytest-benchmark's times are per round; ``extra_info``
-carries ``ops_per_round`` and ``bench/report.py`` divides it out.
+Each benchmark (one per path) owns one event loop and a client of every
+implementation on it.  A batch is ``--bench-ops`` operations of one
+implementation in a single ``loop.run_until_complete`` call (the per-call loop
+overhead would otherwise dominate); a round runs every implementation's batch
+once, the order rotating from round to round (``run_interleaved``), and there
+are ``--bench-rounds`` rounds.  Per-operation medians (batch time / ops) per
+implementation are in ``extra_info["impls"]``, read by ``bench/report.py``.
 
 The issue's targets (motorx within 10% of PyMongo Async on the first two paths,
 no slower than PyMongo's pure-Python ``with_transaction`` on the third, ten
@@ -35,7 +38,10 @@ never asserted here: timings on a shared machine are not a test.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import itertools
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -213,9 +219,6 @@ IMPLS = {
     ),
 }
 
-IMPL_NAMES = list(IMPLS)
-
-
 def _versions() -> dict[str, str]:
     return {
         "motorx": motorx.__version__,
@@ -227,50 +230,114 @@ def _versions() -> dict[str, str]:
 # -- the runner ------------------------------------------------------------------
 
 
-def run_session_bench(benchmark: Any, record: Any, impl_name: str, path: str, ops: int) -> None:
-    impl = IMPLS[impl_name]
-    batch = impl.paths[path]
-    benchmark.extra_info.update(
-        {"path": path, "impl": impl_name, "ops_per_round": ops, "versions": _versions()}
-    )
+def _stats(samples: list[float], ops: int) -> dict[str, Any]:
+    """Per-operation median, min and IQR of a list of round times."""
+    ordered = sorted(x / ops for x in samples)
+    n = len(ordered)
 
+    def quantile(q: float) -> float:
+        # Linear interpolation between closest ranks.
+        pos = q * (n - 1)
+        lo = int(pos)
+        hi = min(lo + 1, n - 1)
+        return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+    return {
+        "median": quantile(0.5),
+        "min": ordered[0],
+        "iqr": quantile(0.75) - quantile(0.25),
+        "rounds": n,
+        "ops_per_round": ops,
+    }
+
+
+def run_interleaved(
+    benchmark: Any,
+    record: Any,
+    path: str,
+    ops: int,
+    rounds: int,
+    batches: dict[str, Callable[[], Any]],
+) -> dict[str, Any]:
+    """Time every implementation's batch in each round, in rotating order.
+
+    On a shared machine a burst of load from elsewhere then lands on all the
+    implementations alike, instead of on whichever test happened to run at that
+    moment: the ratios stay honest.  ``batches`` maps an implementation to a
+    callable running ``ops`` operations.  Garbage is collected before each
+    batch, outside the timing, so no implementation pays for another's
+    garbage.  pytest-benchmark times the whole interleaved round; the
+    per-implementation figures go to ``extra_info["impls"]``.
+    """
+    names = list(batches)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, Any] = {}
+    counter = itertools.count()
+    clock = time.perf_counter
+
+    def interleaved_round() -> None:
+        first = next(counter) % len(names)
+        for name in names[first:] + names[:first]:
+            gc.collect()
+            batch = batches[name]
+            t0 = clock()
+            results[name] = batch()
+            samples[name].append(clock() - t0)
+
+    for batch in batches.values():  # warm-up: lazy imports, Motor's executor threads, caches
+        batch()
+    benchmark.pedantic(interleaved_round, rounds=rounds, iterations=1)
+    benchmark.extra_info.update(
+        {
+            "path": path,
+            "interleaved": True,
+            "versions": _versions(),
+            "impls": {name: _stats(samples[name], ops) for name in names},
+        }
+    )
+    record(benchmark)
+    return results
+
+
+def run_session_bench(benchmark: Any, record: Any, path: str, ops: int, rounds: int) -> None:
     loop = asyncio.new_event_loop()
-    client: Any = None
-    session: Any = None
+    clients: dict[str, Any] = {}
+    sessions: dict[str, Any] = {}
     try:
 
         async def setup() -> None:
-            nonlocal client, session
-            client = impl.make_client()
-            if path != "session-start-end":
-                session = await impl.start_session(client)
+            for name, impl in IMPLS.items():
+                clients[name] = impl.make_client()
+                if path != "session-start-end":
+                    sessions[name] = await impl.start_session(clients[name])
 
         loop.run_until_complete(setup())
-        target = client if path == "session-start-end" else session
 
-        def one_round() -> Any:
-            return loop.run_until_complete(batch(target, ops))
+        def make_batch(name: str) -> Callable[[], Any]:
+            batch = IMPLS[name].paths[path]
+            target = clients[name] if path == "session-start-end" else sessions[name]
+            return lambda: loop.run_until_complete(batch(target, ops))
 
-        one_round()  # warm-up: lazy imports, Motor's executor threads, caches
-        gc.collect()
-        last = benchmark(one_round)
-
-        # Sanity, not timing: the path did what it says and touched no server.
-        if path == "session-start-end":
-            assert last.has_ended
-        else:
-            assert last is session and not session.in_transaction
-        assert not _topology_opened(impl.pymongo_client(client)), (
-            "%s opened its topology: the %s benchmark is doing I/O" % (impl_name, path)
+        last = run_interleaved(
+            benchmark, record, path, ops, rounds, {name: make_batch(name) for name in IMPLS}
         )
-        record(benchmark)
+
+        # Sanity, not timing: each path did what it says and touched no server.
+        for name, impl in IMPLS.items():
+            if path == "session-start-end":
+                assert last[name].has_ended, name
+            else:
+                assert last[name] is sessions[name] and not sessions[name].in_transaction, name
+            assert not _topology_opened(impl.pymongo_client(clients[name])), (
+                "%s opened its topology: the %s benchmark is doing I/O" % (name, path)
+            )
     finally:
 
         async def teardown() -> None:
-            if session is not None:
+            for session in sessions.values():
                 await session.end_session()
-            if client is not None:
-                await impl.close(client)
+            for name, client in clients.items():
+                await IMPLS[name].close(client)
 
         try:
             loop.run_until_complete(teardown())
@@ -373,37 +440,22 @@ DECIDERS: dict[str, Callable[[], Callable[[int], int]]] = {
 }
 
 
-@pytest.mark.benchmark(group="txcore-decision")
-@pytest.mark.parametrize("impl", list(DECIDERS))
-def test_txcore_decision(benchmark: Any, record_bench: Any, bench_ops: int, impl: str) -> None:
-    try:
-        decide = DECIDERS[impl]()
-    except (ImportError, AttributeError) as exc:  # e.g. a PyMongo before 4.16 has no backoff
-        pytest.skip("%s has no with_transaction decision helpers to compare: %s" % (impl, exc))
-    benchmark.extra_info.update(
-        {"path": "txcore-decision", "impl": impl, "ops_per_round": bench_ops, "versions": _versions()}
-    )
-    decide(bench_ops)  # warm-up
-    gc.collect()
-    decided = benchmark(decide, bench_ops)
+def test_txcore_decision(benchmark: Any, record_bench: Any, bench_ops: int, bench_rounds: int) -> None:
+    batches: dict[str, Callable[[], Any]] = {}
+    for name, make in DECIDERS.items():
+        try:
+            decide = make()
+        except (ImportError, AttributeError) as exc:  # e.g. a PyMongo before 4.16 has no backoff
+            pytest.fail("%s has no with_transaction decision helpers to compare: %s" % (name, exc))
+        batches[name] = functools.partial(decide, bench_ops)
+    decided = run_interleaved(benchmark, record_bench, "txcore-decision", bench_ops, bench_rounds, batches)
     # Every call decided "retry" twice: the sequence really ran both branches.
-    assert decided == 2 * bench_ops
-    record_bench(benchmark)
+    assert decided == dict.fromkeys(DECIDERS, 2 * bench_ops)
 
 
-@pytest.mark.benchmark(group="session-start-end")
-@pytest.mark.parametrize("impl", IMPL_NAMES)
-def test_session_start_end(benchmark: Any, record_bench: Any, bench_ops: int, impl: str) -> None:
-    run_session_bench(benchmark, record_bench, impl, "session-start-end", bench_ops)
-
-
-@pytest.mark.benchmark(group="empty-transaction")
-@pytest.mark.parametrize("impl", IMPL_NAMES)
-def test_empty_transaction(benchmark: Any, record_bench: Any, bench_ops: int, impl: str) -> None:
-    run_session_bench(benchmark, record_bench, impl, "empty-transaction", bench_ops)
-
-
-@pytest.mark.benchmark(group="with-transaction-noop")
-@pytest.mark.parametrize("impl", IMPL_NAMES)
-def test_with_transaction_noop(benchmark: Any, record_bench: Any, bench_ops: int, impl: str) -> None:
-    run_session_bench(benchmark, record_bench, impl, "with-transaction-noop", bench_ops)
+@pytest.mark.parametrize(
+    "path", ["session-start-end", "empty-transaction", "with-transaction-noop"]
+)
+def test_session_path(benchmark: Any, record_bench: Any, bench_ops: int, bench_rounds: int, path: str) -> None:
+    benchmark.group = path
+    run_session_bench(benchmark, record_bench, path, bench_ops, bench_rounds)
