@@ -16,6 +16,7 @@ from pymongo import MongoClient
 from unified_runner import (
     CaseFailure,
     MotorxDriver,
+    PyMongoDriver,
     RunnerError,
     ServerInfo,
     SpecCase,
@@ -402,3 +403,20 @@ def test_finding_the_spec_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) 
     # A directory without the two sub-directories is an error too.
     with pytest.raises(unified_runner.SpecDirError):
         unified_runner.load_cases(elsewhere, "transactions")
+
+
+def test_pymongo_driver_runs_the_same_cases_and_fails_at_the_same_steps(
+    spec_server: ServerInfo, spec_internal_client: MongoClient[Any]
+) -> None:
+    """The witness used for xfail proofs: PyMongo's AsyncMongoClient through the same runner."""
+    good = _case("ok", INSERT_IN_TRANSACTION, [INSERT_EVENT, COMMIT_EVENT], OUTCOME)
+    run_case_sync(good, PyMongoDriver(), spec_server, spec_internal_client)
+    event = copy.deepcopy(INSERT_EVENT)
+    event["commandStartedEvent"]["command"]["startTransaction"] = False
+    bad = _case("event", INSERT_IN_TRANSACTION, [event, COMMIT_EVENT])
+    steps = []
+    for driver in (PyMongoDriver(), MotorxDriver("asyncio"), MotorxDriver("tornado")):
+        with pytest.raises(CaseFailure) as info:
+            run_case_sync(bad, driver, spec_server, spec_internal_client)
+        steps.append(info.value.step)
+    assert steps == ["expectEvents client0 event[0]"] * 3
