@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Generic, Optional
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.change_stream import AsyncChangeStream
@@ -20,6 +20,7 @@ from pymongo.server_type import SERVER_TYPE
 from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 
 from motorx._framework import AsyncioFramework
+from motorx._typing import DatabaseT
 from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import AgnosticCommandCursor
@@ -76,7 +77,7 @@ def _async_transaction_options(options: Any) -> Any:
     )
 
 
-class AgnosticClient:
+class AgnosticClient(Generic[DatabaseT]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
     ``io_loop`` (Motor's argument) must be the flavour's event loop type.
@@ -123,7 +124,7 @@ class AgnosticClient:
 
     # -- databases -----------------------------------------------------------
 
-    def __getattr__(self, name: str) -> AgnosticDatabase:
+    def __getattr__(self, name: str) -> DatabaseT:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s database, use client[%r]."
@@ -131,8 +132,8 @@ class AgnosticClient:
             )
         return self[name]
 
-    def __getitem__(self, name: str) -> AgnosticDatabase:
-        return self._database_class(self, name)
+    def __getitem__(self, name: str) -> DatabaseT:
+        return self._database_class(self, name)  # type: ignore[return-value]
 
     def get_database(
         self,
@@ -141,10 +142,10 @@ class AgnosticClient:
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase:
+    ) -> DatabaseT:
         """The database ``name`` (default: the URI's) with these options; no I/O."""
         delegate = self._delegate.get_database(name, codec_options, read_preference, write_concern, read_concern)
-        return self._database_class(self, delegate.name, _delegate=delegate)
+        return self._database_class(self, delegate.name, _delegate=delegate)  # type: ignore[return-value]
 
     def get_default_database(
         self,
@@ -153,12 +154,12 @@ class AgnosticClient:
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase:
+    ) -> DatabaseT:
         """The URI's database, else ``default``; ConfigurationError if neither."""
         delegate = self._delegate.get_default_database(
             default, codec_options, read_preference, write_concern, read_concern
         )
-        return self._database_class(self, delegate.name, _delegate=delegate)
+        return self._database_class(self, delegate.name, _delegate=delegate)  # type: ignore[return-value]
 
     def wrap(self, obj: Any) -> Any:
         """Wrap a PyMongo async database, command cursor or session in its motorx class."""

@@ -10,7 +10,7 @@ motorx session (keyword or positional); PyMongo validates everything else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, Union
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.collection import AsyncCollection
@@ -24,6 +24,7 @@ from pymongo.results import (
     UpdateResult,
 )
 
+from motorx._typing import ChangeStreamT, CursorT, LatentCursorT
 from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import (
     AgnosticCommandCursor,
@@ -34,10 +35,12 @@ from motorx.cursor import (
 from motorx.session import run_with_session, split_session
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from motorx.database import AgnosticDatabase
 
 
-class AgnosticCollection:
+class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
     """A MongoDB collection; get one with ``db.name``, ``db[name]`` or ``db.get_collection``."""
 
     _cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticCursor
@@ -110,7 +113,7 @@ class AgnosticCollection:
     def get_io_loop(self) -> Any:
         return self._database.get_io_loop()
 
-    def __getattr__(self, name: str) -> AgnosticCollection:
+    def __getattr__(self, name: str) -> Self:
         # Sub-collections: db.fs.files is the collection "fs.files".
         if name.startswith("_"):
             full_name = "%s.%s" % (self.name, name)
@@ -120,7 +123,7 @@ class AgnosticCollection:
             )
         return self[name]
 
-    def __getitem__(self, name: str) -> AgnosticCollection:
+    def __getitem__(self, name: str) -> Self:
         full_name = "%s.%s" % (self.name, name)
         return type(self)(self._database, full_name, _delegate=self._delegate[name])
 
@@ -130,7 +133,7 @@ class AgnosticCollection:
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticCollection:
+    ) -> Self:
         """A copy of this collection with other options (a plain call)."""
         delegate = self._delegate.with_options(codec_options, read_preference, write_concern, read_concern)
         return type(self)(self._database, self.name, _delegate=delegate)
@@ -423,10 +426,10 @@ class AgnosticCollection:
         """The first matching document or None; takes ``find()``'s arguments."""
         return await run_with_session(self._delegate.find_one, (filter, *args), kwargs)
 
-    def find(self, *args: Any, **kwargs: Any) -> AgnosticCursor:
+    def find(self, *args: Any, **kwargs: Any) -> CursorT:
         """A cursor over the matching documents; a plain call, the query runs on iteration."""
         session, args = split_session(args, kwargs)
-        return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)
+        return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)  # type: ignore[return-value]
 
     def find_raw_batches(self, *args: Any, **kwargs: Any) -> AgnosticCursor:
         """Like ``find()``, but each item is a batch of raw BSON bytes."""
@@ -455,13 +458,17 @@ class AgnosticCollection:
         kwargs.update(session=session, comment=comment, hint=hint)
         return await run_with_session(self._delegate.distinct, (key, filter), kwargs)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor:
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> LatentCursorT:
         """A cursor for an aggregation, at once; the command runs on first iteration."""
-        return self._latent_command_cursor_class(self, self._delegate.aggregate, (pipeline, *args), kwargs)
+        return self._latent_command_cursor_class(  # type: ignore[return-value]
+            self, self._delegate.aggregate, (pipeline, *args), kwargs
+        )
 
-    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AgnosticLatentCommandCursor:
+    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> LatentCursorT:
         """Like ``aggregate()``, but each item is a batch of raw BSON bytes."""
-        return self._latent_command_cursor_class(self, self._delegate.aggregate_raw_batches, (pipeline,), kwargs)
+        return self._latent_command_cursor_class(  # type: ignore[return-value]
+            self, self._delegate.aggregate_raw_batches, (pipeline,), kwargs
+        )
 
     def watch(
         self,
@@ -477,9 +484,9 @@ class AgnosticCollection:
         comment: Optional[Any] = None,
         full_document_before_change: Optional[str] = None,
         show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream:
+    ) -> ChangeStreamT:
         """A change stream on this collection, at once; it starts on first use."""
-        return self._change_stream_class(
+        return self._change_stream_class(  # type: ignore[return-value]
             self,
             pipeline,
             full_document,
@@ -515,10 +522,10 @@ class AgnosticCollection:
         kwargs.update(session=session, comment=comment)
         await run_with_session(self._delegate.drop_indexes, (), kwargs)
 
-    def list_indexes(self, session: Any = None, **kwargs: Any) -> AgnosticLatentCommandCursor:
+    def list_indexes(self, session: Any = None, **kwargs: Any) -> LatentCursorT:
         """A cursor over this collection's index documents, at once (listIndexes on iteration)."""
         kwargs["session"] = session
-        return self._latent_command_cursor_class(
+        return self._latent_command_cursor_class(  # type: ignore[return-value]
             self, self._delegate.list_indexes, (), kwargs, batch_size_option=False
         )
 
@@ -552,9 +559,11 @@ class AgnosticCollection:
         kwargs.update(session=session, comment=comment)
         await run_with_session(self._delegate.update_search_index, (name, definition), kwargs)
 
-    def list_search_indexes(self, *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor:
+    def list_search_indexes(self, *args: Any, **kwargs: Any) -> LatentCursorT:
         """A cursor over this collection's Atlas Search indexes, at once."""
-        return self._latent_command_cursor_class(self, self._delegate.list_search_indexes, args, kwargs)
+        return self._latent_command_cursor_class(  # type: ignore[return-value]
+            self, self._delegate.list_search_indexes, args, kwargs
+        )
 
     # -- the collection itself -----------------------------------------------
 

@@ -22,7 +22,7 @@ import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
-from typing import Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.cursor import AsyncCursor
@@ -30,6 +30,9 @@ from pymongo.cursor_shared import _QUERY_OPTIONS
 from pymongo.errors import InvalidOperation
 
 from motorx.session import AgnosticClientSession, split_session
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 _C = TypeVar("_C", bound="_BaseCursor")
 _T = TypeVar("_T")
@@ -286,67 +289,67 @@ class AgnosticCursor(_BaseCursor):
 
     # -- chaining modifiers: each changes the query and returns this cursor --
 
-    def add_option(self, mask: int) -> AgnosticCursor:
+    def add_option(self, mask: int) -> Self:
         run_to_completion(self._delegate.add_option(mask))
         return self
 
-    def remove_option(self, mask: int) -> AgnosticCursor:
+    def remove_option(self, mask: int) -> Self:
         self._delegate.remove_option(mask)
         return self
 
-    def allow_disk_use(self, allow_disk_use: bool) -> AgnosticCursor:
+    def allow_disk_use(self, allow_disk_use: bool) -> Self:
         self._delegate.allow_disk_use(allow_disk_use)
         return self
 
-    def batch_size(self, batch_size: int) -> AgnosticCursor:
+    def batch_size(self, batch_size: int) -> Self:
         self._delegate.batch_size(batch_size)
         return self
 
-    def collation(self, collation: Optional[Any]) -> AgnosticCursor:
+    def collation(self, collation: Optional[Any]) -> Self:
         self._delegate.collation(collation)
         return self
 
-    def comment(self, comment: Any) -> AgnosticCursor:
+    def comment(self, comment: Any) -> Self:
         self._delegate.comment(comment)
         return self
 
-    def hint(self, index: Optional[Any]) -> AgnosticCursor:
+    def hint(self, index: Optional[Any]) -> Self:
         self._delegate.hint(index)
         return self
 
-    def limit(self, limit: int) -> AgnosticCursor:
+    def limit(self, limit: int) -> Self:
         self._delegate.limit(limit)
         return self
 
-    def max(self, spec: Any) -> AgnosticCursor:
+    def max(self, spec: Any) -> Self:
         self._delegate.max(spec)
         return self
 
-    def max_await_time_ms(self, max_await_time_ms: Optional[int]) -> AgnosticCursor:
+    def max_await_time_ms(self, max_await_time_ms: Optional[int]) -> Self:
         self._delegate.max_await_time_ms(max_await_time_ms)
         return self
 
-    def max_scan(self, max_scan: Optional[int]) -> AgnosticCursor:
+    def max_scan(self, max_scan: Optional[int]) -> Self:
         self._delegate.max_scan(max_scan)
         return self
 
-    def max_time_ms(self, max_time_ms: Optional[int]) -> AgnosticCursor:
+    def max_time_ms(self, max_time_ms: Optional[int]) -> Self:
         self._delegate.max_time_ms(max_time_ms)
         return self
 
-    def min(self, spec: Any) -> AgnosticCursor:
+    def min(self, spec: Any) -> Self:
         self._delegate.min(spec)
         return self
 
-    def skip(self, skip: int) -> AgnosticCursor:
+    def skip(self, skip: int) -> Self:
         self._delegate.skip(skip)
         return self
 
-    def sort(self, key_or_list: Any, direction: Optional[Union[int, str]] = None) -> AgnosticCursor:
+    def sort(self, key_or_list: Any, direction: Optional[Union[int, str]] = None) -> Self:
         self._delegate.sort(key_or_list, direction)
         return self
 
-    def where(self, code: Any) -> AgnosticCursor:
+    def where(self, code: Any) -> Self:
         self._delegate.where(code)
         return self
 
@@ -370,7 +373,7 @@ class AgnosticCursor(_BaseCursor):
 
     # -- starting over -------------------------------------------------------
 
-    def rewind(self) -> AgnosticCursor:
+    def rewind(self) -> Self:
         """Rewind to the unevaluated state, keeping every option; a plain call as in Motor.
 
         PyMongo's async ``rewind`` must await killing the server cursor; here
@@ -386,14 +389,14 @@ class AgnosticCursor(_BaseCursor):
             _spawn(old.close(), self.get_io_loop())
         return self
 
-    def clone(self) -> AgnosticCursor:
+    def clone(self) -> Self:
         """An unevaluated copy of this cursor with the same options."""
         return type(self)(self._delegate.clone(), self._owner, self._session)
 
-    def __copy__(self) -> AgnosticCursor:
+    def __copy__(self) -> Self:
         return type(self)(self._delegate.__copy__(), self._owner, self._session)
 
-    def __deepcopy__(self, memo: Any) -> AgnosticCursor:
+    def __deepcopy__(self, memo: Any) -> Self:
         return type(self)(self._delegate.__deepcopy__(memo), self._owner, self._session)
 
 
@@ -427,7 +430,7 @@ class AgnosticCommandCursor(_BaseCursor):
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
 
-    def batch_size(self, batch_size: int) -> AgnosticCommandCursor:
+    def batch_size(self, batch_size: int) -> Self:
         if self._delegate is not None:
             self._delegate.batch_size(batch_size)
         return self
@@ -473,7 +476,7 @@ class AgnosticLatentCommandCursor(AgnosticCommandCursor):
         """The motorx collection (or database, for a database aggregate) it runs on."""
         return self._owner
 
-    def batch_size(self, batch_size: int) -> AgnosticLatentCommandCursor:
+    def batch_size(self, batch_size: int) -> Self:
         if self._delegate is None:
             if not isinstance(batch_size, int) or isinstance(batch_size, bool):
                 raise TypeError(f"batch_size must be an integer, not {type(batch_size)}")

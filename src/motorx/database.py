@@ -9,19 +9,22 @@ as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, Union
 
 from bson.dbref import DBRef
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
+from motorx._typing import CollectionT
 from motorx.change_stream import AgnosticChangeStream
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
 from motorx.session import run_with_session, split_session
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from motorx.client import AgnosticClient
 
 
@@ -31,7 +34,7 @@ def _unwrap_collection(name_or_collection: Any) -> Any:
     return name_or_collection
 
 
-class AgnosticDatabase:
+class AgnosticDatabase(Generic[CollectionT]):
     """A MongoDB database; get one with ``client.name``, ``client[name]`` or ``get_database``."""
 
     _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
@@ -79,7 +82,7 @@ class AgnosticDatabase:
     def get_io_loop(self) -> Any:
         return self._client.get_io_loop()
 
-    def __getattr__(self, name: str) -> AgnosticCollection:
+    def __getattr__(self, name: str) -> CollectionT:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s collection, use database[%r]."
@@ -87,8 +90,8 @@ class AgnosticDatabase:
             )
         return self[name]
 
-    def __getitem__(self, name: str) -> AgnosticCollection:
-        return self._collection_class(self, name)
+    def __getitem__(self, name: str) -> CollectionT:
+        return self._collection_class(self, name)  # type: ignore[return-value]
 
     def get_collection(
         self,
@@ -97,10 +100,10 @@ class AgnosticDatabase:
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticCollection:
+    ) -> CollectionT:
         """The collection ``name`` with these options (a plain call, no I/O)."""
         delegate = self._delegate.get_collection(name, codec_options, read_preference, write_concern, read_concern)
-        return self._collection_class(self, name, _delegate=delegate)
+        return self._collection_class(self, name, _delegate=delegate)  # type: ignore[return-value]
 
     def with_options(
         self,
@@ -108,7 +111,7 @@ class AgnosticDatabase:
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase:
+    ) -> Self:
         """A copy of this database with other options (a plain call)."""
         delegate = self._delegate.with_options(codec_options, read_preference, write_concern, read_concern)
         return type(self)(self._client, self.name, _delegate=delegate)
@@ -257,7 +260,7 @@ class AgnosticDatabase:
         session: Any = None,
         check_exists: Optional[bool] = True,
         **kwargs: Any,
-    ) -> AgnosticCollection:
+    ) -> CollectionT:
         """Create a collection explicitly (with options); returns the motorx collection."""
         kwargs.update(
             codec_options=codec_options,
@@ -268,7 +271,7 @@ class AgnosticDatabase:
             check_exists=check_exists,
         )
         delegate = await run_with_session(self._delegate.create_collection, (name,), kwargs)
-        return self._collection_class(self, name, _delegate=delegate)
+        return self._collection_class(self, name, _delegate=delegate)  # type: ignore[return-value]
 
     async def drop_collection(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Optional
+
 from motorx._framework import AsyncioFramework
 from motorx.change_stream import AgnosticChangeStream
 from motorx.client import AgnosticClient
@@ -21,6 +23,9 @@ from motorx.gridfs import (
     AgnosticGridOutCursor,
 )
 from motorx.session import AgnosticClientSession
+
+if TYPE_CHECKING:
+    from pymongo.client_session import TransactionOptions
 
 __all__ = [
     "AsyncIOMotorChangeStream",
@@ -60,7 +65,9 @@ class AsyncIOMotorChangeStream(AgnosticChangeStream):
     pass
 
 
-class AsyncIOMotorCollection(AgnosticCollection):
+class AsyncIOMotorCollection(
+    AgnosticCollection[AsyncIOMotorCursor, AsyncIOMotorLatentCommandCursor, AsyncIOMotorChangeStream]
+):
     _cursor_class = AsyncIOMotorCursor
     _raw_batch_cursor_class = AsyncIOMotorRawBatchCursor
     _command_cursor_class = AsyncIOMotorCommandCursor
@@ -68,7 +75,7 @@ class AsyncIOMotorCollection(AgnosticCollection):
     _change_stream_class = AsyncIOMotorChangeStream
 
 
-class AsyncIOMotorDatabase(AgnosticDatabase):
+class AsyncIOMotorDatabase(AgnosticDatabase[AsyncIOMotorCollection]):
     _collection_class = AsyncIOMotorCollection
     _command_cursor_class = AsyncIOMotorCommandCursor
     _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
@@ -79,10 +86,20 @@ class AsyncIOMotorClientSession(AgnosticClientSession):
     __slots__ = ()
 
 
-class AsyncIOMotorClient(AgnosticClient):
+class AsyncIOMotorClient(AgnosticClient[AsyncIOMotorDatabase]):
     _framework = AsyncioFramework
     _database_class = AsyncIOMotorDatabase
     _session_class = AsyncIOMotorClientSession
+
+    if TYPE_CHECKING:
+        # For type checkers only: the session is this flavour's class (the
+        # agnostic start_session builds it from _session_class at run time).
+        async def start_session(
+            self,
+            causal_consistency: Optional[bool] = None,
+            default_transaction_options: Optional[TransactionOptions] = None,
+            snapshot: Optional[bool] = False,
+        ) -> AsyncIOMotorClientSession: ...
     _command_cursor_class = AsyncIOMotorCommandCursor
     _change_stream_class = AsyncIOMotorChangeStream
 

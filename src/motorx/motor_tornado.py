@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Optional
+
 try:
     import tornado  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -28,6 +30,9 @@ from motorx.gridfs import (
     AgnosticGridOutCursor,
 )
 from motorx.session import AgnosticClientSession
+
+if TYPE_CHECKING:
+    from pymongo.client_session import TransactionOptions
 
 __all__ = [
     "MotorChangeStream",
@@ -67,7 +72,9 @@ class MotorChangeStream(AgnosticChangeStream):
     pass
 
 
-class MotorCollection(AgnosticCollection):
+class MotorCollection(
+    AgnosticCollection[MotorCursor, MotorLatentCommandCursor, MotorChangeStream]
+):
     _cursor_class = MotorCursor
     _raw_batch_cursor_class = MotorRawBatchCursor
     _command_cursor_class = MotorCommandCursor
@@ -75,7 +82,7 @@ class MotorCollection(AgnosticCollection):
     _change_stream_class = MotorChangeStream
 
 
-class MotorDatabase(AgnosticDatabase):
+class MotorDatabase(AgnosticDatabase[MotorCollection]):
     _collection_class = MotorCollection
     _command_cursor_class = MotorCommandCursor
     _latent_command_cursor_class = MotorLatentCommandCursor
@@ -86,10 +93,20 @@ class MotorClientSession(AgnosticClientSession):
     __slots__ = ()
 
 
-class MotorClient(AgnosticClient):
+class MotorClient(AgnosticClient[MotorDatabase]):
     _framework = TornadoFramework
     _database_class = MotorDatabase
     _session_class = MotorClientSession
+
+    if TYPE_CHECKING:
+        # For type checkers only: the session is this flavour's class (the
+        # agnostic start_session builds it from _session_class at run time).
+        async def start_session(
+            self,
+            causal_consistency: Optional[bool] = None,
+            default_transaction_options: Optional[TransactionOptions] = None,
+            snapshot: Optional[bool] = False,
+        ) -> MotorClientSession: ...
     _command_cursor_class = MotorCommandCursor
     _change_stream_class = MotorChangeStream
 
