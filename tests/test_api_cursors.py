@@ -115,13 +115,16 @@ def test_deprecated_fetch_next_next_object_and_each(flavour: Flavour) -> None:
 
         # Returning exactly False stops iteration early.
         stopped: list[Any] = []
-        coll.find(sort=[("_id", 1)]).each(lambda doc, err: stopped.append(doc["_id"]) or len(stopped) < 3)
+        stopping = coll.find(sort=[("_id", 1)])
+        stopping.each(lambda doc, err: stopped.append(doc["_id"]) or len(stopped) < 3)
         for _ in range(100):
             if len(stopped) >= 3:
                 break
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.05)
         assert stopped == [0, 1, 2]
+        assert stopping.alive  # stopping early leaves the cursor open, as in Motor
+        await stopping.close()
         with pytest.raises(TypeError, match="callback must be a callable"):
             coll.find().each("not callable")
 
@@ -169,6 +172,7 @@ def test_chaining_modifiers_reach_the_find_command(flavour: Flavour) -> None:
         await started.next()
         with pytest.raises(InvalidOperation):
             started.limit(1)
+        await started.close()
 
         tailable = coll.find(cursor_type=CursorType.TAILABLE)
         with pytest.raises(InvalidOperation, match="Can't call to_list on tailable cursor"):
