@@ -109,6 +109,8 @@ cdef class SessionCore:
     cdef readonly bint snapshot
     cdef readonly bint start_pending
     cdef readonly object pending_options
+    # The task that ran the current transaction's first operation (None: none yet).
+    cdef readonly object owner
 
     def __init__(self, bint snapshot=False):
         self.state = NONE
@@ -140,9 +142,42 @@ cdef class SessionCore:
         if self.state == STARTING or self.state == IN_PROGRESS:
             raise InvalidOperation("Transaction already in progress")
         self.state = STARTING
+        self.owner = None
         if pending:
             self.start_pending = True
             self.pending_options = options
+
+    cpdef claim(self, object task):
+        """An operation of ``task`` is about to run in this session.
+
+        In a transaction, the task of its first operation becomes its owner
+        and any other task is refused (check_owner); outside one, nothing.
+        """
+        if self.state == STARTING or self.state == IN_PROGRESS:
+            if self.owner is None:
+                self.owner = task
+            else:
+                self.check_owner(task)
+
+    cpdef check_owner(self, object task):
+        """Refuse a task other than the owner while a transaction is active.
+
+        Two tasks in one transaction would interleave its operations, and one
+        could commit or abort it under the other, whose later writes would
+        then run outside any transaction.  ``None`` on either side (no owner
+        yet, or a task unknown, e.g. tornado's callback-driven coroutines) is
+        not refused.
+        """
+        if (
+            (self.state == STARTING or self.state == IN_PROGRESS)
+            and task is not None
+            and self.owner is not None
+            and task is not self.owner
+        ):
+            raise InvalidOperation(
+                "This session's transaction belongs to another task: use a session "
+                "and its transaction from one task at a time"
+            )
 
     cpdef object take_pending_start(self):
         """Return the options of the pending start and clear it.
@@ -175,7 +210,9 @@ cdef class SessionCore:
         if self.state == ABORTED:
             raise InvalidOperation("Cannot call commitTransaction after calling abortTransaction")
 
-    cpdef RetryLoop start_with_transaction(self, object options, object window=None, bint csot=False):
+    cpdef RetryLoop start_with_transaction(
+        self, object options, object window=None, bint csot=False
+    ):
         """Begin a ``with_transaction`` call in one step (its hot path).
 
         Begins the first transaction (applied to PyMongo at once by the
@@ -189,17 +226,19 @@ cdef class SessionCore:
         loop.attempt = 1
         return loop
 
-    cpdef object begin_commit(self):
-        """``check_commit`` and ``take_pending_start`` in one call.
+    cpdef object begin_commit(self, object task=None):
+        """``check_owner``, ``check_commit`` and ``take_pending_start`` in one call.
 
         The hot path of ``commit_transaction``: returns the options of a
         pending start that must be applied to PyMongo first, or ``None``.
         """
+        self.check_owner(task)
         self.check_commit()
         return self.take_pending_start()
 
-    cpdef object begin_abort(self):
-        """``check_abort`` and ``take_pending_start`` in one call."""
+    cpdef object begin_abort(self, object task=None):
+        """``check_owner``, ``check_abort`` and ``take_pending_start`` in one call."""
+        self.check_owner(task)
         self.check_abort()
         return self.take_pending_start()
 

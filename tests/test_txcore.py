@@ -460,6 +460,46 @@ def test_start_with_transaction_refuses_snapshot_and_ended_sessions() -> None:
     assert raised(core.start_with_transaction, ()) == (InvalidOperation, MSG_ENDED)
 
 
+MSG_OTHER_TASK = (
+    "This session's transaction belongs to another task: use a session "
+    "and its transaction from one task at a time"
+)
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_claim_makes_the_first_task_the_owner_only_in_a_transaction(state: int) -> None:
+    core = core_in(state)
+    first, second = object(), object()
+    core.claim(first)
+    if state in (STARTING, IN_PROGRESS):
+        assert core.owner is first
+        core.claim(first)  # the owner again: fine
+        assert raised(core.claim, second) == (InvalidOperation, MSG_OTHER_TASK)
+        assert raised(core.check_owner, second) == (InvalidOperation, MSG_OTHER_TASK)
+        assert raised(core.begin_commit, second) == (InvalidOperation, MSG_OTHER_TASK)
+        assert raised(core.begin_abort, second) == (InvalidOperation, MSG_OTHER_TASK)
+        core.check_owner(None)  # an unknown task is not refused
+        assert core.state == state and core.owner is first
+    else:
+        assert core.owner is None
+        core.claim(second)
+        core.check_owner(second)
+
+
+def test_a_new_transaction_forgets_the_owner() -> None:
+    core = core_in(STARTING)
+    first, second = object(), object()
+    core.claim(first)
+    core.observe(IN_PROGRESS)
+    core.observe(COMMITTED)
+    core.check_owner(second)  # finished: nobody is refused
+    core.begin_transaction(())
+    assert core.owner is None
+    core.claim(second)
+    assert core.owner is second
+    assert SessionCore().start_with_transaction(()) is not None
+
+
 def test_session_base_fills_its_fields_in_c() -> None:
     delegate, client = object(), object()
     base = txcore.SessionBase(delegate, client, True)

@@ -64,6 +64,8 @@ _EVENT_DECISIONS = {
     RAISE: EVENT_RAISE,
 }
 
+_current_task = asyncio.current_task
+
 # ``start_transaction()`` with no arguments, the common case: one shared tuple.
 _NO_OPTIONS = (None, None, None, None)
 
@@ -250,7 +252,8 @@ class AgnosticClientSession(SessionBase):
         """Commit a multi-statement transaction."""
         core = self._core
         delegate = self._delegate
-        options = core.begin_commit()
+        # Only a transaction that ran operations has an owner to check.
+        options = core.begin_commit(None if core.owner is None else _current_task())
         if options is not None:
             try:
                 if options is _NO_OPTIONS:
@@ -269,8 +272,14 @@ class AgnosticClientSession(SessionBase):
     async def abort_transaction(self) -> None:
         """Abort a multi-statement transaction."""
         core = self._core
+        await self._abort_transaction(None if core.owner is None else _current_task())
+
+    async def _abort_transaction(self, task: Optional[asyncio.Task[Any]]) -> None:
+        # task None: with_transaction aborting its own transaction, whichever
+        # task ran the callback's operations.
+        core = self._core
         delegate = self._delegate
-        options = core.begin_abort()
+        options = core.begin_abort(task)
         if options is not None:
             try:
                 if options is _NO_OPTIONS:
@@ -369,7 +378,7 @@ class AgnosticClientSession(SessionBase):
             except BaseException as exc:
                 # Cancellation and KeyboardInterrupt abort too, then propagate.
                 if core.in_transaction:
-                    await self.abort_transaction()
+                    await self._abort_transaction(None)
                 if _after_callback_error(loop, exc, publisher) == RETRY_TRANSACTION:
                     await self._next_attempt(loop, options, publisher)
                     continue
@@ -404,7 +413,10 @@ class AgnosticClientSession(SessionBase):
             await self._next_attempt(loop, options, publisher)
 
     async def _next_attempt(
-        self, loop: RetryLoop, options: tuple[Any, ...], publisher: Optional[TransactionPublisher]
+        self,
+        loop: RetryLoop,
+        options: tuple[Any, ...],
+        publisher: Optional[TransactionPublisher],
     ) -> None:
         """Back off, then begin the next transaction (the retry path only)."""
         try:
@@ -530,7 +542,11 @@ async def run_with_session(
     session, args = split_session(args, kwargs)
     if session is None:
         return await method(*args, **kwargs)
-    if session._core.start_pending:
+    core = session._core
+    if core.in_transaction:
+        # The transaction's first operation makes its task the owner.
+        core.claim(_current_task())
+    if core.start_pending:
         await session._apply_pending_start()
     try:
         return await method(*args, **kwargs)
