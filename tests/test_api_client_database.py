@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 from bson.codec_options import CodecOptions
@@ -174,3 +174,44 @@ def test_importing_motorx_never_needs_pymongocrypt() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["AsyncIOMotorClientEncryption", "MotorClientEncryption"]
+
+
+def _sync_error(call: Callable[[Any], Any], target: Any) -> type[BaseException]:
+    try:
+        call(target)
+    except Exception as exc:  # noqa: BLE001 - whatever PyMongo raises is the expectation
+        return type(exc)
+    raise AssertionError("PyMongo accepted the bad input")
+
+
+# The same bad call on PyMongo's synchronous client (what Motor ran) and on motorx.
+BAD_CLIENT_CALLS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("drop_database non-name", lambda c: c.drop_database(5)),
+    ("get_database non-name", lambda c: c.get_database(5)),
+    ("get_database bad codec options", lambda c: c.get_database("d", codec_options="x")),
+    ("database command non-command", lambda c: c[DB].command(5)),
+    ("database command unknown", lambda c: c[DB].command("noSuchCommandForMotorx")),
+    ("create_collection non-name", lambda c: c[DB].create_collection(5)),
+    ("drop_collection non-name", lambda c: c[DB].drop_collection(5)),
+    ("validate_collection non-name", lambda c: c[DB].validate_collection(5)),
+    ("list_collection_names bad filter", lambda c: c[DB].list_collection_names(filter=5)),
+    ("dereference non-DBRef", lambda c: c[DB].dereference("x")),
+    ("get_collection non-name", lambda c: c[DB].get_collection(5)),
+    ("with_options bad read preference", lambda c: c[DB].with_options(read_preference="primary")),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in BAD_CLIENT_CALLS], ids=[n for n, _ in BAD_CLIENT_CALLS])
+def test_bad_input_raises_pymongos_exception_type(
+    flavour: Flavour, sync_client: Any, call: Callable[[Any], Any]
+) -> None:
+    expected = _sync_error(call, sync_client)
+
+    async def body() -> None:
+        client = flavour.client()
+        with pytest.raises(expected):
+            result = call(client)
+            if hasattr(result, "__await__"):
+                await result
+
+    flavour.run(body)
