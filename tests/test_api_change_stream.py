@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    # Only a type: tests/spec has its own conftest module of the same name.
+    # Only a type (the fixture comes from conftest.py).
     from flavours import Flavour
 
 

@@ -27,7 +27,7 @@ from pymongo.read_preferences import ReadPreference
 from pymongo.results import BulkWriteResult
 
 if TYPE_CHECKING:
-    # Only a type: tests/spec has its own conftest module of the same name.
+    # Only a type (the fixture comes from conftest.py).
     from flavours import Flavour
 
 DB = "motorx_api"

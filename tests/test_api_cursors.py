@@ -11,7 +11,7 @@ from pymongo.collation import Collation
 from pymongo.errors import InvalidOperation, OperationFailure
 
 if TYPE_CHECKING:
-    # Only a type: tests/spec has its own conftest module of the same name.
+    # Only a type (the fixture comes from conftest.py).
     from flavours import Flavour
 
 DB = "motorx_api"

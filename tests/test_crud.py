@@ -12,7 +12,7 @@ from pymongo.errors import InvalidOperation
 from pymongo.results import InsertManyResult, InsertOneResult
 
 if TYPE_CHECKING:
-    # Only a type: tests/spec has its own conftest module of the same name.
+    # Only a type (the fixture comes from conftest.py).
     from flavours import Flavour
 
 
