@@ -74,7 +74,7 @@ CURSOR_READS_PER_ROUND = 4
 
 ROUNDS = {
     "quick": {"txn": 5, "find-one": 5, "cursor": 5, "contention": 1},
-    "full": {"txn": 15, "find-one": 15, "cursor": 15, "contention": 3},
+    "full": {"txn": 21, "find-one": 15, "cursor": 15, "contention": 3},
 }
 
 
