@@ -384,7 +384,12 @@ def chart(data: Mapping[str, Any], path: str) -> None:
     import matplotlib.pyplot as plt
 
     picked = [r for r in rows(data) if r.chart]
-    labels = [r.title + (" (%s)" % r.unit if r.unit else "") for r in picked]
+    labels = [
+        ("contention: " if r.section.startswith("Contention") else "")
+        + r.title
+        + (" (%s)" % r.unit if r.unit else "")
+        for r in picked
+    ]
     series = [(BASELINE, "motorx / PyMongo Async", "#4c72b0"), (LEGACY, "motorx / Motor 3.7", "#dd8452")]
     height = 0.38
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(picked) + 1.6))
