@@ -109,8 +109,8 @@ cdef class SessionCore:
     cdef readonly bint snapshot
     cdef readonly bint start_pending
     cdef readonly object pending_options
-    # The task that ran the current transaction's first operation (None: none yet).
-    cdef readonly object owner
+    # An operation, commit or abort of the current transaction is in flight.
+    cdef readonly bint in_use
 
     def __init__(self, bint snapshot=False):
         self.state = NONE
@@ -142,42 +142,42 @@ cdef class SessionCore:
         if self.state == STARTING or self.state == IN_PROGRESS:
             raise InvalidOperation("Transaction already in progress")
         self.state = STARTING
-        self.owner = None
+        self.in_use = False
         if pending:
             self.start_pending = True
             self.pending_options = options
 
-    cpdef claim(self, object task):
-        """An operation of ``task`` is about to run in this session.
-
-        In a transaction, the task of its first operation becomes its owner
-        and any other task is refused (check_owner); outside one, nothing.
-        """
-        if self.state == STARTING or self.state == IN_PROGRESS:
-            if self.owner is None:
-                self.owner = task
-            else:
-                self.check_owner(task)
-
-    cpdef check_owner(self, object task):
-        """Refuse a task other than the owner while a transaction is active.
-
-        Two tasks in one transaction would interleave its operations, and one
-        could commit or abort it under the other, whose later writes would
-        then run outside any transaction.  ``None`` on either side (no owner
-        yet, or a task unknown, e.g. tornado's callback-driven coroutines) is
-        not refused.
-        """
-        if (
-            (self.state == STARTING or self.state == IN_PROGRESS)
-            and task is not None
-            and self.owner is not None
-            and task is not self.owner
-        ):
+    cdef int _check_idle(self) except -1:
+        # Two operations of one transaction at once (two tasks sharing the
+        # session) would interleave it, and one could commit or abort it
+        # under the other, whose later writes would then run outside any
+        # transaction.  Refused before anything is sent.
+        if self.in_use and (self.state == STARTING or self.state == IN_PROGRESS):
             raise InvalidOperation(
-                "This session's transaction belongs to another task: use a session "
-                "and its transaction from one task at a time"
+                "This session is running another operation of its transaction: "
+                "await a session's operations one at a time (one task per session)"
             )
+        return 0
+
+    cpdef enter_operation(self):
+        """An operation is about to run in this session (after any pending start).
+
+        Inside a transaction it is refused while another is in flight, and
+        marks the session in use until :meth:`leave_operation`.
+        """
+        self._check_idle()
+        if self.state == STARTING or self.state == IN_PROGRESS:
+            self.in_use = True
+
+    cpdef leave_operation(self, int pymongo_state):
+        """The operation finished (or failed): PyMongo's state is adopted.
+
+        The first command of a transaction moves PyMongo STARTING ->
+        IN_PROGRESS; a pending start is not PyMongo's yet, so not observed.
+        """
+        self.in_use = False
+        if self.state == STARTING and not self.start_pending:
+            self.observe(pymongo_state)
 
     cpdef object take_pending_start(self):
         """Return the options of the pending start and clear it.
@@ -197,6 +197,7 @@ cdef class SessionCore:
         """PyMongo refused the pending start: the transaction never began."""
         if pymongo_state < NONE or pymongo_state > ABORTED:
             raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
+        self.in_use = False
         self.start_pending = False
         self.pending_options = None
         self.state = pymongo_state
@@ -226,20 +227,29 @@ cdef class SessionCore:
         loop.attempt = 1
         return loop
 
-    cpdef object begin_commit(self, object task=None):
-        """``check_owner``, ``check_commit`` and ``take_pending_start`` in one call.
+    cpdef object begin_commit(self):
+        """Begin ``commit_transaction``: checks, then take the pending start.
 
-        The hot path of ``commit_transaction``: returns the options of a
-        pending start that must be applied to PyMongo first, or ``None``.
+        Refused while an operation of the transaction is in flight, then
+        ``check_commit``; marks the session in use until the next
+        :meth:`observe`, and returns the options of a pending start that
+        must be applied to PyMongo first, or ``None``.
         """
-        self.check_owner(task)
+        self._check_idle()
         self.check_commit()
+        self.in_use = True
         return self.take_pending_start()
 
-    cpdef object begin_abort(self, object task=None):
-        """``check_owner``, ``check_abort`` and ``take_pending_start`` in one call."""
-        self.check_owner(task)
+    cpdef object begin_abort(self, bint force=False):
+        """``begin_commit``'s counterpart for ``abort_transaction``.
+
+        ``force``: with_transaction aborting its own transaction after the
+        callback failed, even with an operation of it still in flight.
+        """
+        if not force:
+            self._check_idle()
         self.check_abort()
+        self.in_use = True
         return self.take_pending_start()
 
     cpdef check_abort(self):
@@ -261,6 +271,7 @@ cdef class SessionCore:
         """
         if pymongo_state < NONE or pymongo_state > ABORTED:
             raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
+        self.in_use = False  # whatever was in flight has finished
         if pymongo_state == self.state or self.start_pending:
             return
         if not (_LEGAL[self.state] & _bit(pymongo_state)):

@@ -410,7 +410,8 @@ def test_begin_commit_and_abort_hand_over_a_pending_start_once(kind: str) -> Non
     begin = core.begin_commit if kind == "commit" else core.begin_abort
     assert begin() is options
     assert core.start_pending is False and core.pending_options is None
-    assert core.state == STARTING
+    assert core.state == STARTING and core.in_use
+    core.observe(STARTING)  # PyMongo's start applied, nothing else yet
     assert begin() is None
 
 
@@ -460,44 +461,74 @@ def test_start_with_transaction_refuses_snapshot_and_ended_sessions() -> None:
     assert raised(core.start_with_transaction, ()) == (InvalidOperation, MSG_ENDED)
 
 
-MSG_OTHER_TASK = (
-    "This session's transaction belongs to another task: use a session "
-    "and its transaction from one task at a time"
+MSG_BUSY = (
+    "This session is running another operation of its transaction: "
+    "await a session's operations one at a time (one task per session)"
 )
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
-def test_claim_makes_the_first_task_the_owner_only_in_a_transaction(state: int) -> None:
+def test_one_operation_of_a_transaction_at_a_time(state: int) -> None:
     core = core_in(state)
-    first, second = object(), object()
-    core.claim(first)
+    core.enter_operation()
     if state in (STARTING, IN_PROGRESS):
-        assert core.owner is first
-        core.claim(first)  # the owner again: fine
-        assert raised(core.claim, second) == (InvalidOperation, MSG_OTHER_TASK)
-        assert raised(core.check_owner, second) == (InvalidOperation, MSG_OTHER_TASK)
-        assert raised(core.begin_commit, second) == (InvalidOperation, MSG_OTHER_TASK)
-        assert raised(core.begin_abort, second) == (InvalidOperation, MSG_OTHER_TASK)
-        core.check_owner(None)  # an unknown task is not refused
-        assert core.state == state and core.owner is first
+        assert core.in_use
+        assert raised(core.enter_operation) == (InvalidOperation, MSG_BUSY)
+        assert raised(core.begin_commit) == (InvalidOperation, MSG_BUSY)
+        assert raised(core.begin_abort) == (InvalidOperation, MSG_BUSY)
+        assert core.state == state and core.in_use  # refusals change nothing
+        core.leave_operation(IN_PROGRESS)
+        assert not core.in_use and core.state == IN_PROGRESS
+        core.enter_operation()  # free again
+        core.leave_operation(IN_PROGRESS)
     else:
-        assert core.owner is None
-        core.claim(second)
-        core.check_owner(second)
+        # Outside a transaction motorx adds no check.
+        assert not core.in_use
+        core.enter_operation()
+        core.leave_operation(state)
+        assert core.state == state
 
 
-def test_a_new_transaction_forgets_the_owner() -> None:
-    core = core_in(STARTING)
-    first, second = object(), object()
-    core.claim(first)
-    core.observe(IN_PROGRESS)
+def test_commit_and_abort_hold_the_session_until_observed() -> None:
+    core = core_in(IN_PROGRESS)
+    assert core.begin_commit() is None
+    assert core.in_use
+    assert raised(core.enter_operation) == (InvalidOperation, MSG_BUSY)
     core.observe(COMMITTED)
-    core.check_owner(second)  # finished: nobody is refused
+    assert not core.in_use and core.state == COMMITTED
+
+
+def test_with_transaction_may_force_its_abort() -> None:
+    core = core_in(IN_PROGRESS)
+    core.enter_operation()  # a callback operation still in flight
+    assert core.begin_abort(True) is None
+    core.observe(ABORTED)
+    assert core.state == ABORTED and not core.in_use
+
+
+def test_leave_operation_adopts_the_first_command_of_a_transaction() -> None:
+    core = SessionCore()
     core.begin_transaction(())
-    assert core.owner is None
-    core.claim(second)
-    assert core.owner is second
-    assert SessionCore().start_with_transaction(()) is not None
+    assert core.take_pending_start() == ()
+    core.enter_operation()
+    core.leave_operation(IN_PROGRESS)
+    assert core.state == IN_PROGRESS
+    # While a start is pending PyMongo's older state is not adopted.
+    core2 = core_in(COMMITTED)
+    core2.begin_transaction(())
+    core2.leave_operation(COMMITTED)
+    assert core2.state == STARTING and core2.start_pending
+    with pytest.raises(CoreDisagreement):
+        core_in(STARTING).leave_operation(COMMITTED)
+
+
+def test_a_new_transaction_starts_idle() -> None:
+    core = core_in(IN_PROGRESS)
+    core.enter_operation()
+    core.end()
+    core2 = core_in(ABORTED)
+    core2.begin_transaction(())
+    assert not core2.in_use
 
 
 def test_session_base_fills_its_fields_in_c() -> None:

@@ -64,8 +64,6 @@ _EVENT_DECISIONS = {
     RAISE: EVENT_RAISE,
 }
 
-_current_task = asyncio.current_task
-
 # ``start_transaction()`` with no arguments, the common case: one shared tuple.
 _NO_OPTIONS = (None, None, None, None)
 
@@ -170,7 +168,9 @@ class AgnosticClientSession(SessionBase):
         # PyMongo is now STARTING, which the core already is: nothing to observe.
 
     def _after_operation(self) -> None:
-        # The first command of a transaction moves PyMongo STARTING -> IN_PROGRESS.
+        # For operations run outside run_with_session (cursors, database
+        # helpers): the first command of a transaction moves PyMongo
+        # STARTING -> IN_PROGRESS.
         core = self._core
         if core.state == _STARTING and not core.start_pending:
             core.observe(self._delegate._transaction.state)
@@ -252,8 +252,7 @@ class AgnosticClientSession(SessionBase):
         """Commit a multi-statement transaction."""
         core = self._core
         delegate = self._delegate
-        # Only a transaction that ran operations has an owner to check.
-        options = core.begin_commit(None if core.owner is None else _current_task())
+        options = core.begin_commit()
         if options is not None:
             try:
                 if options is _NO_OPTIONS:
@@ -271,15 +270,14 @@ class AgnosticClientSession(SessionBase):
 
     async def abort_transaction(self) -> None:
         """Abort a multi-statement transaction."""
-        core = self._core
-        await self._abort_transaction(None if core.owner is None else _current_task())
+        await self._abort_transaction(False)
 
-    async def _abort_transaction(self, task: Optional[asyncio.Task[Any]]) -> None:
-        # task None: with_transaction aborting its own transaction, whichever
-        # task ran the callback's operations.
+    async def _abort_transaction(self, force: bool) -> None:
+        # force: with_transaction aborting its own transaction after the
+        # callback failed, even if an operation of it is still in flight.
         core = self._core
         delegate = self._delegate
-        options = core.begin_abort(task)
+        options = core.begin_abort(force)
         if options is not None:
             try:
                 if options is _NO_OPTIONS:
@@ -378,7 +376,7 @@ class AgnosticClientSession(SessionBase):
             except BaseException as exc:
                 # Cancellation and KeyboardInterrupt abort too, then propagate.
                 if core.in_transaction:
-                    await self._abort_transaction(None)
+                    await self._abort_transaction(True)
                 if _after_callback_error(loop, exc, publisher) == RETRY_TRANSACTION:
                     await self._next_attempt(loop, options, publisher)
                     continue
@@ -543,12 +541,11 @@ async def run_with_session(
     if session is None:
         return await method(*args, **kwargs)
     core = session._core
-    if core.in_transaction:
-        # The transaction's first operation makes its task the owner.
-        core.claim(_current_task())
     if core.start_pending:
         await session._apply_pending_start()
+    # One operation of a transaction at a time (see SessionCore.enter_operation).
+    core.enter_operation()
     try:
         return await method(*args, **kwargs)
     finally:
-        session._after_operation()
+        core.leave_operation(session._delegate._transaction.state)
