@@ -170,13 +170,15 @@ cdef class SessionCore:
             self.in_use = True
 
     cpdef leave_operation(self, int pymongo_state):
-        """The operation finished (or failed): PyMongo's state is adopted.
+        """An operation, commit or abort finished (or failed): adopt PyMongo's state.
 
         The first command of a transaction moves PyMongo STARTING ->
-        IN_PROGRESS; a pending start is not PyMongo's yet, so not observed.
+        IN_PROGRESS; an operation after a finished transaction resets it to
+        NONE; a commit or abort finishes it.  A pending start is not
+        PyMongo's yet, so PyMongo's older state is not adopted then.
         """
         self.in_use = False
-        if self.state == STARTING and not self.start_pending:
+        if pymongo_state != self.state and not self.start_pending:
             self.observe(pymongo_state)
 
     cpdef object take_pending_start(self):
@@ -233,7 +235,8 @@ cdef class SessionCore:
         Refused while an operation of the transaction is in flight, then
         ``check_commit``; marks the session in use until the next
         :meth:`observe`, and returns the options of a pending start that
-        must be applied to PyMongo first, or ``None``.
+        must be applied to PyMongo first, or ``None``.  The caller reports
+        the outcome with :meth:`leave_operation`.
         """
         self._check_idle()
         self.check_commit()
@@ -271,7 +274,6 @@ cdef class SessionCore:
         """
         if pymongo_state < NONE or pymongo_state > ABORTED:
             raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
-        self.in_use = False  # whatever was in flight has finished
         if pymongo_state == self.state or self.start_pending:
             return
         if not (_LEGAL[self.state] & _bit(pymongo_state)):
@@ -305,6 +307,9 @@ cdef class SessionBase:
     cdef readonly SessionCore _core
     # start_transaction's context holds nothing but the session: made once.
     cdef public object _transaction_context
+    # The write concern a transaction inherits when start_transaction gets
+    # none (session defaults, else the client's): found once, on first use.
+    cdef public object _inherited_write_concern
 
     def __init__(self, delegate, client, bint snapshot=False):
         cdef SessionCore core = SessionCore.__new__(SessionCore)

@@ -319,3 +319,48 @@ def test_ended_session_is_refused_by_operations(flavour: Flavour) -> None:
             await s.commit_transaction()
 
     flavour.run(body)
+
+
+def test_an_operation_after_a_finished_transaction_resets_the_state(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client()
+        coll = client.motorx_test.session_reset
+        async with await client.start_session() as s:
+            s.start_transaction()
+            await coll.insert_one({}, session=s)
+            await s.abort_transaction()
+            await coll.insert_one({}, session=s)  # outside any transaction
+            with pytest.raises(InvalidOperation, match="^No transaction started$"):
+                await s.abort_transaction()
+            # and the delegate agrees
+            with pytest.raises(InvalidOperation, match="^No transaction started$"):
+                await s.delegate.abort_transaction()
+
+    flavour.run(body)
+
+
+@pytest.mark.parametrize("where", ["client", "session defaults", "argument"])
+def test_unacknowledged_write_concern_is_refused_at_start_transaction(flavour: Flavour, where: str) -> None:
+    from pymongo.write_concern import WriteConcern
+
+    async def body() -> None:
+        client = flavour.client(w=0) if where == "client" else flavour.client()
+        if where == "session defaults":
+            # PyMongo refuses such defaults already when the session starts.
+            with pytest.raises(ConfigurationError, match="unacknowledged write concern"):
+                await client.start_session(
+                    default_transaction_options=TransactionOptions(write_concern=WriteConcern(w=0))
+                )
+            return
+        async with await client.start_session() as s:
+            with pytest.raises(ConfigurationError, match="transactions do not support unacknowledged write concern"):
+                if where == "argument":
+                    s.start_transaction(write_concern=WriteConcern(w=0))
+                else:
+                    s.start_transaction()  # the call raises, before any await
+            assert not s.in_transaction
+            # An acknowledged write concern given explicitly is fine.
+            async with s.start_transaction(write_concern=WriteConcern(w=1)):
+                pass
+
+    flavour.run(body)

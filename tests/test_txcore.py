@@ -411,7 +411,7 @@ def test_begin_commit_and_abort_hand_over_a_pending_start_once(kind: str) -> Non
     assert begin() is options
     assert core.start_pending is False and core.pending_options is None
     assert core.state == STARTING and core.in_use
-    core.observe(STARTING)  # PyMongo's start applied, nothing else yet
+    core.leave_operation(STARTING)  # PyMongo's start applied, nothing else yet
     assert begin() is None
 
 
@@ -489,12 +489,14 @@ def test_one_operation_of_a_transaction_at_a_time(state: int) -> None:
         assert core.state == state
 
 
-def test_commit_and_abort_hold_the_session_until_observed() -> None:
+def test_commit_and_abort_hold_the_session_until_they_finish() -> None:
     core = core_in(IN_PROGRESS)
     assert core.begin_commit() is None
     assert core.in_use
     assert raised(core.enter_operation) == (InvalidOperation, MSG_BUSY)
-    core.observe(COMMITTED)
+    core.observe(COMMITTED)  # observing alone does not free it
+    assert core.in_use and core.state == COMMITTED
+    core.leave_operation(COMMITTED)
     assert not core.in_use and core.state == COMMITTED
 
 
@@ -502,7 +504,7 @@ def test_with_transaction_may_force_its_abort() -> None:
     core = core_in(IN_PROGRESS)
     core.enter_operation()  # a callback operation still in flight
     assert core.begin_abort(True) is None
-    core.observe(ABORTED)
+    core.leave_operation(ABORTED)
     assert core.state == ABORTED and not core.in_use
 
 
@@ -520,6 +522,18 @@ def test_leave_operation_adopts_the_first_command_of_a_transaction() -> None:
     assert core2.state == STARTING and core2.start_pending
     with pytest.raises(CoreDisagreement):
         core_in(STARTING).leave_operation(COMMITTED)
+
+
+@pytest.mark.parametrize("finished", [COMMITTED, COMMITTED_EMPTY, ABORTED])
+def test_an_operation_after_a_finished_transaction_follows_pymongo_to_none(finished: int) -> None:
+    # PyMongo resets a finished transaction's state when the session runs
+    # its next operation; the core must follow, so that abort_transaction
+    # then says "No transaction started" as PyMongo does.
+    core = core_in(finished)
+    core.enter_operation()
+    core.leave_operation(NONE)
+    assert core.state == NONE
+    assert raised(core.begin_abort) == (InvalidOperation, MSG_NO_TXN)
 
 
 def test_a_new_transaction_starts_idle() -> None:

@@ -65,6 +65,7 @@ class SessionBase:
     @property
     def _core(self) -> SessionCore: ...
     _transaction_context: Any
+    _inherited_write_concern: Any
     def __init__(self, delegate: Any, client: Any, snapshot: bool = ...) -> None: ...
 
 def set_retry_policy(

@@ -32,7 +32,7 @@ from pymongo.asynchronous.client_session import (
     SessionOptions,
     TransactionOptions,
 )
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConfigurationError, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -172,8 +172,9 @@ class AgnosticClientSession(SessionBase):
         # helpers): the first command of a transaction moves PyMongo
         # STARTING -> IN_PROGRESS.
         core = self._core
-        if core.state == _STARTING and not core.start_pending:
-            core.observe(self._delegate._transaction.state)
+        state = self._delegate._transaction.state
+        if state != core.state and not core.start_pending:
+            core.observe(state)
 
     # -- Motor's public API --------------------------------------------------
 
@@ -236,8 +237,11 @@ class AgnosticClientSession(SessionBase):
             and read_preference is None
             and max_commit_time_ms is None
         ):
+            self._check_inherited_write_concern()
             self._core.begin_transaction(_NO_OPTIONS)
         else:
+            if write_concern is None:
+                self._check_inherited_write_concern()
             # Validate the types now, not at the first operation.
             TransactionOptions(read_concern, write_concern, read_preference, max_commit_time_ms)
             self._core.begin_transaction(
@@ -247,6 +251,27 @@ class AgnosticClientSession(SessionBase):
         if context is None:
             context = self._transaction_context = _TransactionContext(self)
         return context
+
+    def _check_inherited_write_concern(self) -> None:
+        """PyMongo's refusal of an unacknowledged write concern, at the call.
+
+        Raised by start_transaction as Motor's synchronous start did, not at
+        the first operation.  The inherited write concern (the session's
+        default transaction options, else the client's) never changes, so
+        it is looked up once per session.
+        """
+        inherited = self._inherited_write_concern
+        if inherited is None:
+            defaults = self._delegate.options.default_transaction_options
+            if defaults is not None and defaults.write_concern is not None:
+                inherited = defaults.write_concern
+            else:
+                inherited = self._client._delegate.write_concern
+            self._inherited_write_concern = inherited
+        if not inherited.acknowledged:
+            raise ConfigurationError(
+                f"transactions do not support unacknowledged write concern: {inherited!r}"
+            )
 
     async def commit_transaction(self) -> None:
         """Commit a multi-statement transaction."""
@@ -266,7 +291,7 @@ class AgnosticClientSession(SessionBase):
             await delegate.commit_transaction()
         finally:
             # PyMongo ends in COMMITTED/COMMITTED_EMPTY even on error.
-            core.observe(delegate._transaction.state)
+            core.leave_operation(delegate._transaction.state)
 
     async def abort_transaction(self) -> None:
         """Abort a multi-statement transaction."""
@@ -291,7 +316,7 @@ class AgnosticClientSession(SessionBase):
             await delegate.abort_transaction()
         finally:
             # PyMongo ends in ABORTED even when the abort command fails.
-            core.observe(delegate._transaction.state)
+            core.leave_operation(delegate._transaction.state)
 
     def end_session(self) -> Coroutine[Any, Any, None]:
         """Finish this session; an active transaction is aborted (a coroutine)."""
