@@ -403,6 +403,22 @@ def test_finding_the_spec_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) 
     # A directory without the two sub-directories is an error too.
     with pytest.raises(unified_runner.SpecDirError):
         unified_runner.load_cases(elsewhere, "transactions")
+    # Flat (../shared/spec) and a specifications checkout's source/ layout.
+    flat = elsewhere / "transactions"
+    flat.mkdir()
+    (flat / "a.json").write_text(
+        '{"schemaVersion": "1.3", "tests": [{"description": "d", "operations": []}]}'
+    )
+    assert [c.key for c in unified_runner.load_cases(elsewhere, "transactions")] == [
+        "transactions/a.json::d"
+    ]
+    nested = tmp_path / "source" / "transactions" / "tests" / "unified"
+    nested.mkdir(parents=True)
+    (nested / "b.json").write_text(
+        '{"schemaVersion": "1.3", "tests": [{"description": "e", "operations": []}]}'
+    )
+    cases = unified_runner.load_cases(tmp_path / "source", "transactions")
+    assert [c.key for c in cases] == ["transactions/b.json::e"]
 
 
 def test_pymongo_driver_runs_the_same_cases_and_fails_at_the_same_steps(

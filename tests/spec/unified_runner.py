@@ -124,12 +124,20 @@ def load_file(path: Path) -> Mapping[str, Any]:
     return json_util.loads(path.read_text(encoding="utf-8"))
 
 
+def suite_directory(spec_dir: Path, subdir: str) -> Path:
+    """``<dir>/<suite>/`` (flat, as in ../shared/spec) or ``<dir>/<suite>/tests/unified/``
+    (a checkout's ``source/`` directory, as CI uses)."""
+    for directory in (spec_dir / subdir / "tests" / "unified", spec_dir / subdir):
+        if directory.is_dir() and any(directory.glob("*.json")):
+            return directory
+    raise SpecDirError(
+        "%s has no JSON files in %s/ or %s/tests/unified/" % (spec_dir, subdir, subdir)
+    )
+
+
 def load_cases(spec_dir: Path, subdir: str) -> list[SpecCase]:
-    directory = spec_dir / subdir
-    if not directory.is_dir():
-        raise SpecDirError("%s has no %s/ directory" % (spec_dir, subdir))
     cases = []
-    for path in sorted(directory.glob("*.json")):
+    for path in sorted(suite_directory(spec_dir, subdir).glob("*.json")):
         document = load_file(path)
         for test in document["tests"]:
             cases.append(SpecCase(subdir, path.name, test["description"], document, test))
