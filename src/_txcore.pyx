@@ -308,7 +308,8 @@ cdef class SessionBase:
     # start_transaction's context holds nothing but the session: made once.
     cdef public object _transaction_context
     # The write concern a transaction inherits when start_transaction gets
-    # none (session defaults, else the client's): found once, on first use.
+    # none (session defaults, else the client's), found on first use: None
+    # until then, False when acknowledged, else that write concern.
     cdef public object _inherited_write_concern
 
     def __init__(self, delegate, client, bint snapshot=False):

@@ -237,10 +237,11 @@ class AgnosticClientSession(SessionBase):
             and read_preference is None
             and max_commit_time_ms is None
         ):
-            self._check_inherited_write_concern()
+            if self._inherited_write_concern is not False:
+                self._check_inherited_write_concern()
             self._core.begin_transaction(_NO_OPTIONS)
         else:
-            if write_concern is None:
+            if write_concern is None and self._inherited_write_concern is not False:
                 self._check_inherited_write_concern()
             # Validate the types now, not at the first operation.
             TransactionOptions(read_concern, write_concern, read_preference, max_commit_time_ms)
@@ -257,8 +258,10 @@ class AgnosticClientSession(SessionBase):
 
         Raised by start_transaction as Motor's synchronous start did, not at
         the first operation.  The inherited write concern (the session's
-        default transaction options, else the client's) never changes, so
-        it is looked up once per session.
+        default transaction options, else the client's) never changes, so it
+        is looked up once per session: ``_inherited_write_concern`` becomes
+        False when it is acknowledged (the check is then skipped), else it
+        keeps the write concern to report.
         """
         inherited = self._inherited_write_concern
         if inherited is None:
@@ -267,8 +270,10 @@ class AgnosticClientSession(SessionBase):
                 inherited = defaults.write_concern
             else:
                 inherited = self._client._delegate.write_concern
+            if inherited.acknowledged:
+                inherited = False
             self._inherited_write_concern = inherited
-        if not inherited.acknowledged:
+        if inherited is not False:
             raise ConfigurationError(
                 f"transactions do not support unacknowledged write concern: {inherited!r}"
             )
