@@ -72,7 +72,7 @@ def test_parallel_with_transaction_keeps_sessions_apart(flavour: Any, sync_clien
         async def worker(k: int) -> None:
             async with await client.start_session() as s:
                 for i in range(20):
-                    async def callback(s: Any) -> None:
+                    async def callback(s: Any, i: int = i) -> None:
                         await coll.insert_one({"worker": k, "i": i}, session=s)
                         await asyncio.sleep(0)
                         assert await coll.count_documents({"worker": k}, session=s) == i + 1
