@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
+from typing import IO, Optional
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -48,13 +48,19 @@ def free_port() -> int:
 
 
 class EmbeddedServer:
-    """One ``secantusd-py`` process on a free loopback port, in-memory storage."""
+    """One ``secantusd-py`` process on a free loopback port.
 
-    def __init__(self, executable: str, port: Optional[int] = None) -> None:
+    Storage is in memory unless ``storage_path`` names a directory, which
+    then keeps the data across ``stop()`` and a later ``start()`` (a restart
+    on the same port).
+    """
+
+    def __init__(self, executable: str, port: Optional[int] = None, storage_path: str = ":memory:") -> None:
         self.executable = executable
         self.port = port or free_port()
+        self.storage_path = storage_path
         self.process: Optional[subprocess.Popen[bytes]] = None
-        self._log = tempfile.NamedTemporaryFile(prefix="secantusd-", suffix=".log", delete=False)
+        self._log: IO[bytes] = tempfile.NamedTemporaryFile(prefix="secantusd-", suffix=".log", delete=False)
         self.log_path = self._log.name
 
     @property
@@ -73,12 +79,15 @@ class EmbeddedServer:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the server and wait for ``ping``; a bounded wait, never a hang."""
+        if self._log.closed:
+            # A restart after stop(): the same log file, appended to.
+            self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [
                 self.executable,
                 "--host", "127.0.0.1",
                 "--port", str(self.port),
-                "--storage-path", ":memory:",
+                "--storage-path", self.storage_path,
                 "--enable-test-commands",
             ],
             stdout=self._log,
