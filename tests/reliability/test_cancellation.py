@@ -114,3 +114,61 @@ def test_cancel_at_a_random_point(flavour: Any, sync_client: Any, api: str) -> N
     # The random points really covered the transaction, not only one end.
     assert outcomes["cancelled"] >= RUNS_PER_API // 4, outcomes
     print("%s/%s cancellation outcomes: %s" % (flavour.name, api, dict(outcomes)))
+
+
+RETRY_RUNS = 50
+
+
+def test_cancel_while_with_transaction_retries(flavour: Any, sync_client: Any) -> None:
+    """Cancel during the retry loop: an operation, an abort or a backoff sleep.
+
+    Every transaction's second operation fails with WriteConflict (112,
+    TransientTransactionError), so with_transaction keeps aborting and
+    retrying, backing off in between, until the task is cancelled at a random
+    (seeded) point.  (The fault is not put on commitTransaction: a fail point
+    refuses a commit without ending the transaction on the server, which then
+    stays open until the session's next transaction or its expiry -- an
+    artifact of the fail point, on mongod as here.)
+    """
+    rng = random.Random("%s-%s-retrying" % (SEED, flavour.name))
+    coll_name = "cancel_retrying_%s" % flavour.name
+    sync_client[DB].drop_collection(coll_name)
+    sync_client[DB].create_collection(coll_name)
+    pool = PoolRecorder()
+    points: Counter[str] = Counter()
+
+    async def body() -> None:
+        setup = flavour.client()
+        client = flavour.client(listen=True, event_listeners=[pool])
+        coll = client[DB][coll_name]
+
+        async def transaction(s: Any, doc_id: str) -> None:
+            await coll.insert_one({"_id": doc_id}, session=s)
+            await coll.update_one({"_id": doc_id}, {"$inc": {"n": 1}}, session=s)
+
+        fail = {"failCommands": ["update"], "errorCode": 112}
+        async with flavour.fail_point(setup, "alwaysOn", fail):
+            for i in range(RETRY_RUNS):
+                doc_id = "retrying-%d" % i
+                flavour.commands.clear()
+                async with await client.start_session() as s:
+                    task = asyncio.ensure_future(
+                        s.with_transaction(lambda s, doc_id=doc_id: transaction(s, doc_id))
+                    )
+                    await asyncio.sleep(rng.uniform(0, 0.1))
+                    task.cancel()
+                    done, _ = await asyncio.wait({task}, timeout=20)
+                    assert done and task.cancelled(), "run %d: not cancelled: %r" % (i, task)
+                    points["attempts=%d" % flavour.commands.count("insert")] += 1
+                    assert not s.in_transaction
+                    assert sync_client[DB][coll_name].find_one({"_id": doc_id}) is None
+                    assert not transaction_holds(sync_client, DB, coll_name, doc_id), (
+                        "run %d: a transaction is still open on the server" % i
+                    )
+                    await coll.find_one({"_id": doc_id}, session=s)
+                assert pool.in_use() == 0, "run %d: connections still checked out" % i
+
+    flavour.run(body)
+    # The cancellations landed after different numbers of retries.
+    assert len(points) >= 3, points
+    print("%s: transaction attempts before the cancellation: %s" % (flavour.name, dict(points)))
