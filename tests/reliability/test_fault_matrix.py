@@ -144,8 +144,10 @@ def spec_outcome(api: str, step: str, fault: Fault) -> Outcome:
             # The driver's own single commit retry succeeds (fail point times: 1).
             return Outcome(None, None, frozenset(), callbacks=1, commits=2, aborts=0, committed=True)
         if fault in (112, 251):
-            if wt:
-                # TTE on commit: retry the whole transaction.
+            if wt or api == "callback-commits":
+                # TTE on commit: retry the whole transaction.  (A callback
+                # that committed itself raised it: the session is not in a
+                # transaction, so nothing is aborted; TTE -> retry.)
                 return Outcome(None, None, frozenset(), callbacks=2, commits=2, aborts=0, committed=True)
             return Outcome(error, code, frozenset({TTE}), callbacks=1, commits=1, aborts=0, committed=False)
         if fault == MAX_TIME_MS_EXPIRED:
@@ -156,6 +158,8 @@ def spec_outcome(api: str, step: str, fault: Fault) -> Outcome:
             # The commit ran; its write concern failed: UTCR.
             if wt:
                 return Outcome(None, None, frozenset(), callbacks=1, commits=2, aborts=0, committed=True)
+            # Explicit commit, or a callback's own commit: the Convenient API
+            # spec (step 7.3) propagates a callback's UTCR error unretried.
             return Outcome(error, code, frozenset({UTCR}), callbacks=1, commits=1, aborts=0, committed=True)
         raise AssertionError("no decision for %r on commit" % (fault,))
 
@@ -200,6 +204,12 @@ def _cases() -> list[Any]:
         for fault in faults:
             marks = [_SERVER_WCE_LABEL] if (api, fault) == ("explicit", "wce91") else []
             cases.append(pytest.param(api, step, fault, id="%s-%s-%s" % (api, step, fault), marks=marks))
+    # with_transaction whose callback commits itself: the commit faults.
+    for fault in FAULTS + WCE_FAULTS:
+        marks = [_SERVER_WCE_LABEL] if fault == "wce91" else []
+        cases.append(pytest.param(
+            "callback-commits", "commit", fault, id="callback-commits-commit-%s" % fault, marks=marks
+        ))
     return cases
 
 
@@ -207,8 +217,9 @@ CASES = _cases()
 
 
 def test_the_matrix_is_complete() -> None:
-    # 2 APIs x (5 steps x 8 faults + 2 write concern faults on commit).
-    assert len(CASES) == 2 * (5 * 8 + 2) == 84
+    # 2 APIs x (5 steps x 8 faults + 2 write concern faults on commit),
+    # and the 10 commit faults under a callback that commits itself.
+    assert len(CASES) == 2 * (5 * 8 + 2) + 10 == 94
 
 
 @pytest.mark.parametrize("api, step, fault", CASES)
@@ -243,6 +254,8 @@ def test_fault(flavour: Any, sync_client: Any, api: str, step: str, fault: Fault
             value = await transaction_body(s)
             if step == "abort":
                 raise CallbackError(case)
+            if api == "callback-commits":
+                await s.commit_transaction()
             return value
 
         result: Any = None
@@ -251,7 +264,7 @@ def test_fault(flavour: Any, sync_client: Any, api: str, step: str, fault: Fault
             flavour.commands.clear()
             async with await client.start_session() as s:
                 try:
-                    if api == "with_transaction":
+                    if api in ("with_transaction", "callback-commits"):
                         result = await s.with_transaction(callback)
                     else:
                         async with s.start_transaction():
