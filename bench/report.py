@@ -263,7 +263,8 @@ def _fmt(row: Row, value: Optional[float]) -> str:
 def _fmt_ratio(value: Optional[float]) -> str:
     if value is None:
         return "n/a"
-    return "%.2f" % value if value >= 0.1 else "%.3f" % value
+    # Three decimals: a ratio printed as 1.10 must not hide a 1.104 that misses a 1.10 target.
+    return "%.3f" % value if value >= 0.1 else "%.3g" % value
 
 
 def _target_text(row: Row, other: str) -> str:
