@@ -273,7 +273,7 @@ def _target_text(row: Row, other: str) -> str:
         return ""
     verdict = row.verdict(other)
     sign = "≥" if row.higher_is_better else "≤"
-    return "%s %s %s" % (sign, _fmt_ratio(target), {True: "met", False: "MISSED", None: "n/a"}[verdict])
+    return "%s %.2f %s" % (sign, target, {True: "met", False: "MISSED", None: "n/a"}[verdict])
 
 
 def render(data: Mapping[str, Any]) -> list[str]:
