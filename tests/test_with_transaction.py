@@ -487,3 +487,37 @@ def _check_deadline_error(error: ExecutionTimeout) -> None:
     else:
         assert "exceed time limit" in str(error) or "timed out" in str(error)
         assert not error.has_error_label("TransientTransactionError")
+
+
+@pytest.mark.parametrize("callback, message", [
+    (None, "with_transaction() needs a callback: an async function taking the session, not None"),
+    ("insert", "with_transaction() needs a callback: an async function taking the session, not 'insert'"),
+    (lambda s: {"x": 1}, "with_transaction()'s callback must return an awaitable (define it with 'async def')"),
+])
+def test_a_wrong_callback_is_named_and_nothing_commits(
+    flavour: Flavour, sync_client: Any, callback: Any, message: str
+) -> None:
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        async with await client.start_session() as s:
+            flavour.commands.clear()
+            with pytest.raises(TypeError) as info:
+                await s.with_transaction(callback)
+            assert str(info.value).startswith(message)
+            assert isinstance(info.value.__cause__, TypeError)
+            assert not s.in_transaction
+            assert "commitTransaction" not in flavour.commands.names()
+
+    flavour.run(body)
+
+
+def test_a_type_error_inside_a_proper_callback_is_left_alone(flavour: Flavour) -> None:
+    async def callback(s: Any) -> None:
+        raise TypeError("the application's own")
+
+    async def body() -> None:
+        async with await flavour.client().start_session() as s:
+            with pytest.raises(TypeError, match="^the application's own$"):
+                await s.with_transaction(callback)
+
+    flavour.run(body)

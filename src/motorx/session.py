@@ -19,6 +19,7 @@ Differences from Motor 3.7, on purpose:
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
@@ -401,12 +402,16 @@ class AgnosticClientSession(SessionBase):
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
+            returned: Any = _NOT_CALLED
             try:
-                ret = await coro(self)
+                returned = coro(self)
+                ret: _T = await returned
             except BaseException as exc:
                 # Cancellation and KeyboardInterrupt abort too, then propagate.
                 if core.in_transaction:
                     await self._abort_transaction(True)
+                if isinstance(exc, TypeError):
+                    _check_callback(coro, returned, exc)
                 if _after_callback_error(loop, exc, publisher) == RETRY_TRANSACTION:
                     await self._next_attempt(loop, options, publisher)
                     continue
@@ -486,6 +491,28 @@ class AgnosticClientSession(SessionBase):
 
     def __exit__(self, *args: object) -> None:
         pass
+
+
+_NOT_CALLED: Any = object()
+
+
+def _check_callback(coro: Any, returned: Any, exc: TypeError) -> None:
+    """Name a wrong with_transaction callback instead of Python's bare TypeError.
+
+    Only when the callback itself is the problem: not callable, or a plain
+    function whose result cannot be awaited.  A TypeError raised inside a
+    proper callback is left alone.
+    """
+    if not callable(coro):
+        raise TypeError(
+            f"with_transaction() needs a callback: an async function taking the session, "
+            f"not {coro!r}"
+        ) from exc
+    if returned is not _NOT_CALLED and not inspect.isawaitable(returned):
+        raise TypeError(
+            f"with_transaction()'s callback must return an awaitable (define it with "
+            f"'async def'); {coro!r} returned {type(returned).__name__}"
+        ) from exc
 
 
 def _after_callback_error(
