@@ -22,8 +22,12 @@ from reliability_support import DB
 SEQUENCES = 100
 MAX_LENGTH = 12
 SEED = int(os.environ.get("MOTORX_DIFFERENTIAL_SEED", "7"))
-CALLS = ["start", "insert", "find", "commit", "abort", "with_transaction", "end"]
-WEIGHTS = [4, 4, 2, 3, 2, 2, 1]
+CALLS = [
+    "start", "insert", "find", "cursor", "count", "commit", "abort", "with_transaction",
+    "with_transaction_raises", "with_transaction_commits", "with_transaction_aborts",
+    "with_transaction_starts", "end",
+]
+WEIGHTS = [4, 4, 1, 1, 1, 3, 2, 2, 1, 1, 1, 1, 1]
 
 
 # Found by the random sequences, kept so they always run first.
@@ -46,7 +50,18 @@ async def _call(lib: str, session: Any, coll: Any, call: str, tag: dict[str, Any
     """Make one call; return None or (exception type, message)."""
 
     async def callback(s: Any) -> str:
-        await coll.insert_one(dict(tag, by="with_transaction"), session=s)
+        await coll.insert_one(dict(tag, by=call), session=s)
+        if call == "with_transaction_raises":
+            raise ValueError("callback error")
+        if call == "with_transaction_commits":
+            await s.commit_transaction()
+        elif call == "with_transaction_aborts":
+            await s.abort_transaction()
+        elif call == "with_transaction_starts":
+            if lib == "pymongo":
+                await s.start_transaction()
+            else:
+                s.start_transaction()
         return "returned"
 
     try:
@@ -59,11 +74,15 @@ async def _call(lib: str, session: Any, coll: Any, call: str, tag: dict[str, Any
             await coll.insert_one(dict(tag), session=session)
         elif call == "find":
             await coll.find_one({"lib": lib}, session=session)
+        elif call == "cursor":
+            await coll.find({"lib": lib}, session=session).to_list(None)
+        elif call == "count":
+            await coll.count_documents({"lib": lib}, session=session)
         elif call == "commit":
             await session.commit_transaction()
         elif call == "abort":
             await session.abort_transaction()
-        elif call == "with_transaction":
+        elif call.startswith("with_transaction"):
             assert await session.with_transaction(callback) == "returned"
         else:
             assert call == "end"
