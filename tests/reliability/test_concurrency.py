@@ -1,27 +1,35 @@
 """Concurrency (issue 7, point 3): contended increments through with_transaction.
 
 200 tasks, each with its own session, increment one document 10 times, each
-increment a read-modify-write in its own ``with_transaction``.  Every write
-conflict (112, TransientTransactionError) is retried by with_transaction, so
-the document ends at exactly 2,000 -- no increment lost, none doubled.
+increment in its own ``with_transaction``.  Every write conflict (112,
+TransientTransactionError) is retried by with_transaction, so the document
+ends at exactly 2,000 -- no increment lost, none doubled.
 
-(One session used by two tasks at once is a separate, open decision of the
-lead; it is not tested here.)
+Time budget: on the embedded server (one Python process) 200 contending
+tasks cost ~15-30 s per run, mostly in retried conflicts.  The asyncio
+flavour runs the full 200 x 10; the tornado flavour, whose only difference is
+the event loop, runs 50 x 10 unless MOTORX_SOAK=1 asks for the full run.
+
+(One session used by two tasks at once is the lead's decision, tested in
+tests/test_session.py.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from reliability_support import DB, PoolRecorder
 
 TASKS = 200
 INCREMENTS = 10
+SOAK = os.environ.get("MOTORX_SOAK") == "1"
 POOL_SIZE = 4
 
 
 def test_contended_increments_end_exact(flavour: Any, sync_client: Any) -> None:
+    tasks = TASKS if flavour.name == "asyncio" or SOAK else 50
     coll_name = "contended_%s" % flavour.name
     sync_client[DB].drop_collection(coll_name)
     sync_client[DB][coll_name].insert_one({"_id": "counter", "n": 0})
@@ -44,17 +52,17 @@ def test_contended_increments_end_exact(flavour: Any, sync_client: Any) -> None:
                 for _ in range(INCREMENTS):
                     await s.with_transaction(increment)
 
-        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(TASKS))), 100)
+        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(tasks))), 150)
 
     flavour.run(body)
-    assert sync_client[DB][coll_name].find_one({"_id": "counter"})["n"] == TASKS * INCREMENTS
+    assert sync_client[DB][coll_name].find_one({"_id": "counter"})["n"] == tasks * INCREMENTS
     commits = flavour.commands.count("commitTransaction")
-    assert commits >= TASKS * INCREMENTS
-    assert attempts >= TASKS * INCREMENTS
+    assert commits >= tasks * INCREMENTS
+    assert attempts > tasks * INCREMENTS, "no conflict at all: the increments did not contend"
     assert pool.in_use() == 0
     print(
         "%s: %d increments, %d callback attempts, %d commits"
-        % (flavour.name, TASKS * INCREMENTS, attempts, commits)
+        % (flavour.name, tasks * INCREMENTS, attempts, commits)
     )
 
 
