@@ -11,7 +11,7 @@ flavour runs the full 200 x 10; the tornado flavour, whose only difference is
 the event loop, runs 50 x 10 unless MOTORX_SOAK=1 asks for the full run.
 
 (One session used by two tasks at once is the lead's decision, tested in
-tests/test_session.py.)
+tests/test_session_concurrency.py.)
 """
 
 from __future__ import annotations
