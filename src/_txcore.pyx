@@ -178,7 +178,10 @@ cdef class SessionCore:
         PyMongo's yet, so PyMongo's older state is not adopted then.
         """
         self.in_use = False
-        if pymongo_state != self.state and not self.start_pending:
+        # An ended session keeps its last state: PyMongo refused the
+        # operation with "Cannot use ended session", which must not be
+        # replaced by a disagreement about a transaction that is over.
+        if pymongo_state != self.state and not self.start_pending and not self.ended:
             self.observe(pymongo_state)
 
     cpdef object take_pending_start(self):

@@ -536,6 +536,18 @@ def test_an_operation_after_a_finished_transaction_follows_pymongo_to_none(finis
     assert raised(core.begin_abort) == (InvalidOperation, MSG_NO_TXN)
 
 
+def test_an_ended_session_keeps_its_state_after_a_refused_operation() -> None:
+    # A pending start dropped by end(): PyMongo still reports the previous
+    # transaction's state when it refuses the next operation.
+    core = core_in(COMMITTED)
+    core.begin_transaction(())
+    core.end()
+    assert core.state == ABORTED
+    core.enter_operation()
+    core.leave_operation(COMMITTED)  # no CoreDisagreement
+    assert core.state == ABORTED and not core.in_use
+
+
 def test_a_new_transaction_starts_idle() -> None:
     core = core_in(IN_PROGRESS)
     core.enter_operation()

@@ -174,7 +174,7 @@ class AgnosticClientSession(SessionBase):
         # STARTING -> IN_PROGRESS.
         core = self._core
         state = self._delegate._transaction.state
-        if state != core.state and not core.start_pending:
+        if state != core.state and not core.start_pending and not core.ended:
             core.observe(state)
 
     # -- Motor's public API --------------------------------------------------
