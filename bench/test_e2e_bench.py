@@ -388,10 +388,15 @@ class ContentionCase(Case):
     def summary(self) -> dict[str, Any]:
         t = self.tally
         walls = sorted(t.round_walls)
+        per_round = _median([float(a) for a in t.round_attempts])
+        expected = CONTENTION_TASKS * CONTENTION_INCREMENTS
         return {
             "final_counter": self.final_counter,
-            "retries": t.attempts - t.ops,
-            "wall_s": walls[len(walls) // 2],
+            # Per run of 1,000 increments (median over rounds), not summed over rounds.
+            "attempts": per_round,
+            "retries": None if per_round is None else per_round - expected,
+            "attempts_total": t.attempts,
+            "wall_s": _median(walls),
         }
 
 
