@@ -375,3 +375,44 @@ async def cursor_option_after_start(c: Ctx) -> Any:
 @case(TypeError, "unexpected keyword")
 async def find_unknown_option(c: Ctx) -> Any:
     c.coll.find({}, retries=3)
+
+
+# -- negative or zero timeouts and a closed client, continued -------------------
+
+
+# Not checked by the driver (Motor and PyMongo alike): the commit carries
+# maxTimeMS -1 and the server refuses it (BadValue), after the callback ran;
+# nothing is committed.
+@case(OperationFailure, "maxtimems")
+async def with_transaction_negative_max_commit_time_ms(c: Ctx) -> Any:
+    try:
+        return await c.session.with_transaction(_insert, max_commit_time_ms=-1)
+    finally:
+        # The refused commit leaves the transaction open on the server (after
+        # a commit attempt the driver does not abort); it would hold its
+        # writes until it expires.  The session's next transaction number
+        # ends it.
+        async with c.session.start_transaction():
+            await c.coll.find_one({}, session=c.session)
+
+
+# Not checked by the driver (Motor and PyMongo alike): the server refuses it.
+@case(OperationFailure, "maxtimems")
+async def cursor_negative_max_time_ms(c: Ctx) -> Any:
+    await c.coll.find().max_time_ms(-1).to_list(None)
+
+
+@case(ValueError, "sockettimeoutms")
+async def client_negative_socket_timeout(c: Ctx) -> Any:
+    c.Client(c.uri, socketTimeoutMS=-1)
+
+
+@case(InvalidOperation, "after close")
+async def closed_client_start_session_and_write(c: Ctx) -> Any:
+    s = await c.closed_client.start_session()
+    await c.closed_client["motorx_reliability"]["bad_input"].insert_one({"written": "by a bad call"}, session=s)
+
+
+@case(InvalidOperation, "after close")
+async def closed_client_cursor(c: Ctx) -> Any:
+    await c.closed_client["motorx_reliability"]["bad_input"].find().to_list(None)
