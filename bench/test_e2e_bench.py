@@ -65,7 +65,9 @@ DB = "motorx_bench"
 IMPL_NAMES = ["motorx", "pymongo", "motor"]
 
 # (case, concurrent tasks, transactions per task per round): rounds by mode below.
-TXN_CASES = {"txn-c1": (1, 40), "txn-c16": (16, 4), "txn-c128": (128, 2)}
+# Rounds of a few hundred milliseconds each: CPU per transaction of smaller
+# rounds swung by +-15% from round to round on the shared 2-core machine.
+TXN_CASES = {"txn-c1": (1, 100), "txn-c16": (16, 8), "txn-c128": (128, 2)}
 CONTENTION_TASKS = 100
 CONTENTION_INCREMENTS = 10
 FIND_ONE_PER_ROUND = 200
@@ -73,7 +75,7 @@ CURSOR_DOCS = 1000
 CURSOR_READS_PER_ROUND = 4
 
 ROUNDS = {
-    "quick": {"txn": 5, "find-one": 5, "cursor": 5, "contention": 1},
+    "quick": {"txn": 7, "find-one": 5, "cursor": 5, "contention": 1},
     # A contention round of all three drivers takes ~4 minutes here (Motor retries without backoff).
     "full": {"txn": 21, "find-one": 15, "cursor": 15, "contention": 2},
 }
