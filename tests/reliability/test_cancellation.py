@@ -119,6 +119,16 @@ def test_cancel_at_a_random_point(flavour: Any, sync_client: Any, api: str) -> N
 RETRY_RUNS = 50
 
 
+def _command_story(recorder: Any) -> list[str]:
+    """What was sent and how it ended, for a failure message."""
+    ended = {e.request_id: "ok" for e in recorder.succeeded_events}
+    ended.update({e.request_id: "failed %s" % (e.failure.get("code"),) for e in recorder.failed_events})
+    return [
+        "%s txn=%s %s" % (e.command_name, e.command.get("txnNumber"), ended.get(e.request_id, "no reply"))
+        for e in recorder.started_events
+    ]
+
+
 def test_cancel_while_with_transaction_retries(flavour: Any, sync_client: Any) -> None:
     """Cancel during the retry loop: an operation, an abort or a backoff sleep.
 
@@ -163,7 +173,8 @@ def test_cancel_while_with_transaction_retries(flavour: Any, sync_client: Any) -
                     assert not s.in_transaction
                     assert sync_client[DB][coll_name].find_one({"_id": doc_id}) is None
                     assert not transaction_holds(sync_client, DB, coll_name, doc_id), (
-                        "run %d: a transaction is still open on the server" % i
+                        "run %d: a transaction is still open on the server; commands: %s"
+                        % (i, _command_story(flavour.commands))
                     )
                     await coll.find_one({"_id": doc_id}, session=s)
                 assert pool.in_use() == 0, "run %d: connections still checked out" % i
@@ -172,3 +183,67 @@ def test_cancel_while_with_transaction_retries(flavour: Any, sync_client: Any) -
     # The cancellations landed after different numbers of retries.
     assert len(points) >= 3, points
     print("%s: transaction attempts before the cancellation: %s" % (flavour.name, dict(points)))
+
+
+BLOCK_MS = 400
+
+
+@pytest.mark.parametrize("api", ["with_transaction", "start_transaction"])
+def test_cancelled_first_operation_cannot_open_a_transaction_later(
+    flavour: Any, sync_client: Any, api: str
+) -> None:
+    """The race the random cancellations hit now and then, made deterministic.
+
+    The transaction's first operation (an insert carrying startTransaction)
+    is held on the server for BLOCK_MS; the task is cancelled while it waits
+    for the reply.  The abort that follows reaches the server first and finds
+    no transaction (251, ignored).  Then the held insert runs and starts the
+    transaction -- which nobody will ever commit or abort: it stays open,
+    holding its writes, until the server reaps it (60 s) or the session's
+    server session is reused.  No transaction may be left open.
+    """
+    coll_name = "cancel_first_op_%s_%s" % (flavour.name, api)
+    sync_client[DB].drop_collection(coll_name)
+    sync_client[DB].create_collection(coll_name)
+    doc_id = "held-insert"
+
+    async def body() -> list[str]:
+        setup = flavour.client()
+        client = flavour.client(listen=True)
+        coll = client[DB][coll_name]
+
+        async def run(s: Any) -> None:
+            if api == "with_transaction":
+                await s.with_transaction(lambda s: coll.insert_one({"_id": doc_id}, session=s))
+            else:
+                async with s.start_transaction():
+                    await coll.insert_one({"_id": doc_id}, session=s)
+
+        held = {"failCommands": ["insert"], "blockConnection": True, "blockTimeMS": BLOCK_MS}
+        async with flavour.fail_point(setup, {"times": 1}, held):
+            flavour.commands.clear()
+            async with await client.start_session() as s:
+                task = asyncio.ensure_future(run(s))
+                await _wait_for_start(flavour.commands, "insert")
+                task.cancel()
+                done, _ = await asyncio.wait({task}, timeout=20)
+                assert done and task.cancelled()
+                assert not s.in_transaction
+                # Let the held insert run on the server.
+                await asyncio.sleep(2 * BLOCK_MS / 1000)
+                story = _command_story(flavour.commands)
+                assert sync_client[DB][coll_name].find_one({"_id": doc_id}) is None
+                assert not transaction_holds(sync_client, DB, coll_name, doc_id), (
+                    "a transaction is still open on the server; commands: %s" % story
+                )
+        return story
+
+    flavour.run(body)
+
+
+async def _wait_for_start(recorder: Any, command_name: str) -> None:
+    for _ in range(200):
+        if any(e.command_name == command_name for e in recorder.started_events):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("%s was never sent" % command_name)
