@@ -34,6 +34,7 @@ is labelled UnknownTransactionCommitResult.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -47,7 +48,7 @@ from pymongo.errors import (
     PyMongoError,
     WriteConcernError,
 )
-from reliability_support import DB
+from reliability_support import DB, transaction_holds
 
 TTE = "TransientTransactionError"
 UTCR = "UnknownTransactionCommitResult"
@@ -253,7 +254,7 @@ def test_fault(
         async def transaction_body(s: Any) -> str:
             nonlocal calls
             calls += 1
-            await coll.insert_one({"case": case, "attempt": calls}, session=s)
+            await coll.insert_one({"_id": "%s-attempt-%d" % (case, calls), "case": case}, session=s)
             await coll.update_one({"_id": counter_id}, {"$inc": {"n": 1}}, session=s)
             await coll.find_one({"_id": counter_id}, session=s)
             return "returned " + case
@@ -287,6 +288,19 @@ def test_fault(
         return result, error, calls
 
     result, error, calls = flavour.run(body)
+
+    if step in ("first-op", "later-op", "read"):
+        # No transaction may stay open on the server.  (Not checked when the
+        # fault hits commit or abort: a fail point refuses those without
+        # ending the transaction on the server, which no real error does.)
+        if fault == "blockConnection":
+            # The held command still runs on the server once its block ends.
+            time.sleep(BLOCK_TIME_MS / 1000 + 0.2)
+        for doc_id in [counter_id] + ["%s-attempt-%d" % (case, n) for n in range(1, calls + 1)]:
+            assert not transaction_holds(sync_client, DB, coll_name, doc_id), (
+                "a transaction that wrote %r is still open on the server; commands: %s"
+                % (doc_id, flavour.commands.names())
+            )
 
     stored = sync_client[DB][coll_name].count_documents({"case": case})
     counter = sync_client[DB][coll_name].find_one({"_id": counter_id})["n"]
