@@ -73,7 +73,7 @@ MAX_TIME_MS_EXPIRED = 50
 # "Past the client timeout": the socket timeout of the client under test is
 # SOCKET_TIMEOUT_MS; the fail point blocks the connection for longer.
 SOCKET_TIMEOUT_MS = 500
-BLOCK_TIME_MS = 1000
+BLOCK_TIME_MS = 800
 
 
 class CallbackError(Exception):
@@ -294,8 +294,9 @@ def test_fault(
         # fault hits commit or abort: a fail point refuses those without
         # ending the transaction on the server, which no real error does.)
         if fault == "blockConnection":
-            # The held command still runs on the server once its block ends.
-            time.sleep(BLOCK_TIME_MS / 1000 + 0.2)
+            # The held command still runs on the server once its block ends
+            # (the client gave up on it at its socket timeout).
+            time.sleep((BLOCK_TIME_MS - SOCKET_TIMEOUT_MS) / 1000 + 0.3)
         for doc_id in [counter_id] + ["%s-attempt-%d" % (case, n) for n in range(1, calls + 1)]:
             assert not transaction_holds(sync_client, DB, coll_name, doc_id), (
                 "a transaction that wrote %r is still open on the server; commands: %s"
