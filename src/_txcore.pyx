@@ -314,6 +314,9 @@ cdef class SessionBase:
     # none (session defaults, else the client's), found on first use: None
     # until then, False when acknowledged, else that write concern.
     cdef public object _inherited_write_concern
+    # Set when a transaction's first operation was cancelled in flight: the
+    # collection to fence with after the abort (see AgnosticClientSession).
+    cdef public object _fence_collection
 
     def __init__(self, delegate, client, bint snapshot=False):
         cdef SessionCore core = SessionCore.__new__(SessionCore)

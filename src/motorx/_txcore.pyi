@@ -66,6 +66,7 @@ class SessionBase:
     def _core(self) -> SessionCore: ...
     _transaction_context: Any
     _inherited_write_concern: Any
+    _fence_collection: Any
     def __init__(self, delegate: Any, client: Any, snapshot: bool = ...) -> None: ...
 
 def set_retry_policy(

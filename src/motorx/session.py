@@ -33,7 +33,8 @@ from pymongo.asynchronous.client_session import (
     SessionOptions,
     TransactionOptions,
 )
-from pymongo.errors import ConfigurationError, PyMongoError
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import ConfigurationError, NetworkTimeout, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -323,6 +324,32 @@ class AgnosticClientSession(SessionBase):
         finally:
             # PyMongo ends in ABORTED even when the abort command fails.
             core.leave_operation(delegate._transaction.state)
+        if self._fence_collection is not None:
+            await self._fence()
+
+    async def _fence(self) -> None:
+        """Make sure a cancelled first operation cannot open the transaction later.
+
+        The first operation of a transaction carries ``startTransaction``.
+        Cancelled or timed out while in flight, its command may still run
+        after the abort (which then finds nothing to abort) and start a
+        transaction nobody will end: it would hold its writes until the
+        server reaps it.  A newer transaction on the session, started with a
+        one-document read and aborted, makes the server refuse the older one
+        (TransactionTooOld) or abort it if it already began.  Best effort:
+        errors of the fence itself are not the caller's.  It runs on PyMongo's
+        session directly and ends ABORTED, the state the core is already in.
+        """
+        collection = self._fence_collection
+        self._fence_collection = None
+        delegate = self._delegate
+        await delegate.start_transaction()
+        try:
+            await collection.find_one({}, projection={"_id": 1}, session=delegate)
+        except PyMongoError:
+            pass
+        finally:
+            await delegate.abort_transaction()
 
     def end_session(self) -> Coroutine[Any, Any, None]:
         """Finish this session; an active transaction is aborted (a coroutine)."""
@@ -604,5 +631,13 @@ async def run_with_session(
     core.enter_operation()
     try:
         return await method(*args, **kwargs)
+    except (asyncio.CancelledError, NetworkTimeout):
+        # Given up on by the client, the command may still run on the server.
+        if core.state == _STARTING:
+            # The first operation of the transaction: see AgnosticClientSession._fence.
+            target = getattr(method, "__self__", None)
+            if isinstance(target, AsyncCollection):
+                session._fence_collection = target
+        raise
     finally:
         core.leave_operation(session._delegate._transaction.state)
