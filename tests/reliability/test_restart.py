@@ -73,6 +73,11 @@ def test_restart_mid_workload(flavour: Any, persistent_server: EmbeddedServer) -
     async def body() -> None:
         nonlocal phase
         done = asyncio.Event()  # on the flavour's loop
+        # One explicit transaction is held between its two writes until the
+        # server is down, so that one is surely in flight across the restart.
+        hold_one = False
+        held = asyncio.Event()
+        server_down = asyncio.Event()
         client = flavour.Client(
             server.uri,
             appName=flavour.app_name,
@@ -102,6 +107,13 @@ def test_restart_mid_workload(flavour: Any, persistent_server: EmbeddedServer) -
                         continue
                     wt_committed.append((key, started, phase))
 
+        async def held_transaction(s: Any, key: str, counter: str) -> None:
+            await coll.insert_one({"_id": key}, session=s)
+            if hold_one and not held.is_set():
+                held.set()
+                await server_down.wait()
+            await coll.update_one({"_id": counter}, {"$inc": {"n": 1}}, upsert=True, session=s)
+
         async def explicit_worker(w: int) -> None:
             i = 0
             async with await client.start_session() as s:
@@ -109,7 +121,7 @@ def test_restart_mid_workload(flavour: Any, persistent_server: EmbeddedServer) -
                     key, i = "ex-%d-%d" % (w, i), i + 1
                     try:
                         async with s.start_transaction():
-                            await transaction(s, key, "ctr-ex-%d" % w)
+                            await held_transaction(s, key, "ctr-ex-%d" % w)
                     except PyMongoError as exc:
                         if exc.has_error_label(UTCR):
                             ex_unknown.append(key)
@@ -134,8 +146,11 @@ def test_restart_mid_workload(flavour: Any, persistent_server: EmbeddedServer) -
                 30, "transactions before the restart",
             )
             loop = asyncio.get_running_loop()
+            hold_one = True
+            await asyncio.wait_for(held.wait(), 30)
             phase = "down"
             await loop.run_in_executor(None, server.stop)
+            server_down.set()
             ex_before = len(ex_committed)
             await loop.run_in_executor(None, server.start)
             phase = "after"
