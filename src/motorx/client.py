@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Optional
 
 from pymongo import AsyncMongoClient
@@ -104,7 +104,10 @@ class AgnosticClient(Generic[DatabaseT]):
             kwargs["event_listeners"] = pymongo_listeners
         self._delegate: AsyncMongoClient[Any] = AsyncMongoClient(*args, **kwargs)
         if given_driver and _CAN_APPEND_METADATA:
-            self._delegate.append_metadata(given_driver)
+            # PyMongo 4.14+ only (detected above); looked up by name so that
+            # type checking against 4.13, which lacks it, passes too.
+            append_metadata: Callable[[Any], None] = getattr(self._delegate, "append_metadata")  # noqa: B009
+            append_metadata(given_driver)
         # timeoutMS never changes for a client; with_transaction reads it per call.
         self._timeout: Optional[float] = self._delegate.options.timeout
 
@@ -297,8 +300,11 @@ class AgnosticClient(Generic[DatabaseT]):
         snapshot: Optional[bool] = False,
     ) -> AgnosticClientSession:
         """Start a logical session; use ``async with await client.start_session() as s``."""
-        if default_transaction_options is not None:
-            default_transaction_options = _async_transaction_options(default_transaction_options)
+        # Motor users pass pymongo.client_session.TransactionOptions; on some
+        # PyMongo releases the async session needs its own class.
+        options: Any = default_transaction_options
+        if options is not None:
+            options = _async_transaction_options(options)
         # PyMongo's public start_session() only forwards to _start_session(False,
         # ...); calling that directly saves a frame per session (4.13 to 4.20).
         if _pymongo_start_session is not None:
@@ -306,13 +312,13 @@ class AgnosticClient(Generic[DatabaseT]):
                 self._delegate,
                 False,
                 causal_consistency=causal_consistency,
-                default_transaction_options=default_transaction_options,
+                default_transaction_options=options,
                 snapshot=snapshot,
             )
         else:
             delegate = self._delegate.start_session(
                 causal_consistency=causal_consistency,
-                default_transaction_options=default_transaction_options,
+                default_transaction_options=options,
                 snapshot=snapshot,
             )
         return self._session_class(delegate, self, bool(snapshot))
