@@ -26,8 +26,10 @@ Directives (language_level=3, embedsignature) are set once, in ``setup.py``.
 """
 
 cimport cython
+from cpython.contextvars cimport get_value as _context_value
 from cpython.time cimport monotonic as _c_monotonic
 
+from pymongo import _csot
 from pymongo.errors import ExecutionTimeout, InvalidOperation, NetworkTimeout
 
 import random as _random
@@ -49,6 +51,13 @@ cdef enum:
     COMMITTED = 4
     COMMITTED_EMPTY = 5
     ABORTED = 6
+
+# The options of ``start_transaction()`` with no arguments, the common case:
+# one shared tuple, recognised by identity.
+NO_OPTIONS = (None, None, None, None)
+
+# PyMongo's client-side operation timeout in force (``pymongo.timeout``).
+cdef object _CSOT_TIMEOUT = _csot.TIMEOUT
 
 # Actions a RetryLoop can ask for.
 RETRY_TRANSACTION = 1
@@ -317,14 +326,98 @@ cdef class SessionBase:
     # Set when a transaction's first operation was cancelled in flight: the
     # collection to fence with after the abort (see AgnosticClientSession).
     cdef public object _fence_collection
+    # The client's settings with_transaction reads on every call (its
+    # timeoutMS in seconds or None, its transaction listeners): fixed for a
+    # client, so handed over once by start_session.
+    cdef object _client_timeout
+    cdef object _transaction_listeners
 
-    def __init__(self, delegate, client, bint snapshot=False):
+    def __init__(
+        self, delegate, client, bint snapshot=False, client_timeout=None, transaction_listeners=()
+    ):
         cdef SessionCore core = SessionCore.__new__(SessionCore)
         core.state = NONE
         core.snapshot = snapshot
         self._delegate = delegate
         self._client = client
         self._core = core
+        self._client_timeout = client_timeout
+        self._transaction_listeners = transaction_listeners
+
+    # The two entry points below run on every transaction: they are here, in
+    # C, because as Python they cost more than the no-I/O benchmarks allow
+    # next to PyMongo's own.  They decide and record; nothing is awaited.
+    # Anything but the common case goes to the Python subclass's hooks.
+
+    def start_transaction(
+        self,
+        read_concern=None,
+        write_concern=None,
+        read_preference=None,
+        max_commit_time_ms=None,
+    ):
+        """Start a multi-statement transaction; a plain method, as in Motor.
+
+        Takes the same arguments as ``pymongo.client_session.TransactionOptions``.
+        Illegal states and bad options raise here.  Use it as an async context
+        manager (commit on normal exit, abort on error) or call
+        ``commit_transaction``/``abort_transaction`` yourself::
+
+            async with s.start_transaction():
+                await collection.insert_one({"x": 1}, session=s)
+        """
+        cdef object options = NO_OPTIONS
+        if (
+            read_concern is not None
+            or write_concern is not None
+            or read_preference is not None
+            or max_commit_time_ms is not None
+            # False once the inherited write concern is known acknowledged.
+            or self._inherited_write_concern is not False
+        ):
+            options = self._transaction_options(
+                read_concern, write_concern, read_preference, max_commit_time_ms
+            )
+        # Held until the next await point: PyMongo's start is a coroutine.
+        self._core.begin_transaction(options, True)
+        context = self._transaction_context
+        if context is None:
+            context = self._transaction_context = self._new_transaction_context()
+        return context
+
+    def _begin_with_transaction(
+        self, read_concern, write_concern, read_preference, max_commit_time_ms
+    ):
+        """``with_transaction``'s first step: begin the first transaction.
+
+        Returns its :class:`RetryLoop`, on attempt 1, with the transaction's
+        options and the client's transaction listeners; the caller applies
+        the start to PyMongo.  Returns ``None``, beginning nothing, when the
+        client has a ``timeoutMS`` and no ``pymongo.timeout`` is in force yet:
+        the caller puts it in force and calls again.  Under a client-side
+        timeout, what remains of it is the retry window.
+        """
+        cdef object window = None
+        cdef bint csot = False
+        cdef object options = NO_OPTIONS
+        cdef RetryLoop loop
+        if _context_value(_CSOT_TIMEOUT) is None:
+            if self._client_timeout is not None:
+                return None
+        else:
+            window = max(_csot.remaining() or 0.0, 0.0)
+            csot = True
+        if (
+            read_concern is not None
+            or write_concern is not None
+            or read_preference is not None
+            or max_commit_time_ms is not None
+        ):
+            options = (read_concern, write_concern, read_preference, max_commit_time_ms)
+        loop = self._core.start_with_transaction(options, window, csot)
+        loop.options = options
+        loop.listeners = self._transaction_listeners
+        return loop
 
 
 # -- with_transaction bookkeeping -------------------------------------------
@@ -445,6 +538,10 @@ cdef class RetryLoop:
     cdef readonly int commit_attempts  # commits retried in the current attempt
     cdef readonly double total_backoff  # seconds slept (or to sleep) so far
     cdef readonly object last_error
+    # Set by SessionBase._begin_with_transaction: the transaction options to
+    # start each attempt with, and the client's transaction listeners.
+    cdef readonly object options
+    cdef readonly object listeners
     cdef object clock
     cdef object jitter
 
@@ -463,6 +560,8 @@ cdef class RetryLoop:
         self.commit_attempts = 0
         self.total_backoff = 0.0
         self.last_error = None
+        self.options = None
+        self.listeners = None
         self.started_at = self._now()
 
     cpdef double elapsed(self):

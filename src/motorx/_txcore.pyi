@@ -20,6 +20,7 @@ DEFAULT_WINDOW: float
 BACKOFF_INITIAL: float
 BACKOFF_MAX: float
 BACKOFF_GROWTH: float
+NO_OPTIONS: tuple[None, None, None, None]
 
 class CoreDisagreement(AssertionError): ...
 
@@ -67,7 +68,28 @@ class SessionBase:
     _transaction_context: Any
     _inherited_write_concern: Any
     _fence_collection: Any
-    def __init__(self, delegate: Any, client: Any, snapshot: bool = ...) -> None: ...
+    def __init__(
+        self,
+        delegate: Any,
+        client: Any,
+        snapshot: bool = ...,
+        client_timeout: Optional[float] = ...,
+        transaction_listeners: Any = ...,
+    ) -> None: ...
+    def start_transaction(
+        self,
+        read_concern: Any = ...,
+        write_concern: Any = ...,
+        read_preference: Any = ...,
+        max_commit_time_ms: Optional[int] = ...,
+    ) -> Any: ...
+    def _begin_with_transaction(
+        self,
+        read_concern: Any,
+        write_concern: Any,
+        read_preference: Any,
+        max_commit_time_ms: Optional[int],
+    ) -> Optional[RetryLoop]: ...
 
 def set_retry_policy(
     clock: Optional[Callable[[], float]] = ...,
@@ -94,6 +116,10 @@ class RetryLoop:
     def total_backoff(self) -> float: ...
     @property
     def last_error(self) -> Optional[BaseException]: ...
+    @property
+    def options(self) -> Any: ...
+    @property
+    def listeners(self) -> Any: ...
     def __init__(
         self,
         window: Optional[float] = ...,

@@ -171,7 +171,9 @@ class AgnosticClient(Generic[DatabaseT]):
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
-            return self._session_class(obj, self)
+            return self._session_class(
+                obj, self, bool(obj.options.snapshot), self._timeout, self._transaction_listeners
+            )
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj
@@ -306,22 +308,29 @@ class AgnosticClient(Generic[DatabaseT]):
         if options is not None:
             options = _async_transaction_options(options)
         # PyMongo's public start_session() only forwards to _start_session(False,
-        # ...); calling that directly saves a frame per session (4.13 to 4.20).
+        # **options); calling that directly saves a frame per session (4.13 to
+        # 4.20), and passing only the options given saves building keywords
+        # SessionOptions would fill with the same defaults.
         if _pymongo_start_session is not None:
-            delegate: AsyncClientSession = _pymongo_start_session(
-                self._delegate,
-                False,
-                causal_consistency=causal_consistency,
-                default_transaction_options=options,
-                snapshot=snapshot,
-            )
+            if causal_consistency is None and options is None and snapshot is False:
+                delegate: AsyncClientSession = _pymongo_start_session(self._delegate, False)
+            else:
+                delegate = _pymongo_start_session(
+                    self._delegate,
+                    False,
+                    causal_consistency=causal_consistency,
+                    default_transaction_options=options,
+                    snapshot=snapshot,
+                )
         else:
             delegate = self._delegate.start_session(
                 causal_consistency=causal_consistency,
                 default_transaction_options=options,
                 snapshot=snapshot,
             )
-        return self._session_class(delegate, self, bool(snapshot))
+        return self._session_class(
+            delegate, self, bool(snapshot), self._timeout, self._transaction_listeners
+        )
 
     # -- commands ------------------------------------------------------------
 

@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
 
 import pymongo
 from bson.timestamp import Timestamp
-from pymongo import AsyncMongoClient, _csot
-from pymongo._csot import TIMEOUT as _csot_timeout
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import (
     AsyncClientSession,
     SessionOptions,
@@ -67,7 +66,7 @@ _EVENT_DECISIONS = {
 }
 
 # ``start_transaction()`` with no arguments, the common case: one shared tuple.
-_NO_OPTIONS = (None, None, None, None)
+_NO_OPTIONS = _txcore.NO_OPTIONS
 
 # PyMongo's public ``end_session()`` is a coroutine whose only work is to await
 # ``_end_session(lock=True)``; awaiting that one directly saves a coroutine per
@@ -141,7 +140,12 @@ class AgnosticClientSession(SessionBase):
         _transaction_context: Optional[_TransactionContext]
 
         def __init__(
-            self, delegate: AsyncClientSession, client: AgnosticClient, snapshot: bool = False
+            self,
+            delegate: AsyncClientSession,
+            client: AgnosticClient,
+            snapshot: bool = False,
+            client_timeout: Optional[float] = None,
+            transaction_listeners: tuple[TransactionListener, ...] = (),
         ) -> None: ...
 
     # -- plumbing used by motorx's own operations -----------------------------
@@ -216,44 +220,48 @@ class AgnosticClientSession(SessionBase):
     def advance_operation_time(self, operation_time: Timestamp) -> None:
         self._delegate.advance_operation_time(operation_time)
 
-    def start_transaction(
+    # start_transaction is SessionBase's, in C (see motorx._txcore): it runs
+    # once per transaction and must cost next to nothing.  It calls the two
+    # hooks below for anything but the common case.
+    if TYPE_CHECKING:
+
+        def start_transaction(
+            self,
+            read_concern: Optional[ReadConcern] = None,
+            write_concern: Optional[WriteConcern] = None,
+            read_preference: Optional[_ServerMode] = None,
+            max_commit_time_ms: Optional[int] = None,
+        ) -> _TransactionContext:
+            """Start a multi-statement transaction; a plain method, as in Motor."""
+            ...
+
+    def _transaction_options(
         self,
-        read_concern: Optional[ReadConcern] = None,
-        write_concern: Optional[WriteConcern] = None,
-        read_preference: Optional[_ServerMode] = None,
-        max_commit_time_ms: Optional[int] = None,
-    ) -> _TransactionContext:
-        """Start a multi-statement transaction; a plain method, as in Motor.
+        read_concern: Optional[ReadConcern],
+        write_concern: Optional[WriteConcern],
+        read_preference: Optional[_ServerMode],
+        max_commit_time_ms: Optional[int],
+    ) -> tuple[Any, ...]:
+        """``start_transaction``'s checks of its options, at the call as in Motor.
 
-        Takes the same arguments as :class:`~pymongo.client_session.TransactionOptions`.
-        Illegal states and bad options raise here.  Use it as an async context
-        manager (commit on normal exit, abort on error) or call
-        ``commit_transaction``/``abort_transaction`` yourself::
-
-            async with s.start_transaction():
-                await collection.insert_one({"x": 1}, session=s)
+        Returns the options to hold until PyMongo's start is applied.
         """
+        if write_concern is None and self._inherited_write_concern is not False:
+            self._check_inherited_write_concern()
         if (
             read_concern is None
             and write_concern is None
             and read_preference is None
             and max_commit_time_ms is None
         ):
-            if self._inherited_write_concern is not False:
-                self._check_inherited_write_concern()
-            self._core.begin_transaction(_NO_OPTIONS)
-        else:
-            if write_concern is None and self._inherited_write_concern is not False:
-                self._check_inherited_write_concern()
-            # Validate the types now, not at the first operation.
-            TransactionOptions(read_concern, write_concern, read_preference, max_commit_time_ms)
-            self._core.begin_transaction(
-                (read_concern, write_concern, read_preference, max_commit_time_ms)
-            )
-        context = self._transaction_context
-        if context is None:
-            context = self._transaction_context = _TransactionContext(self)
-        return context
+            return _NO_OPTIONS
+        # Validate the types now, not at the first operation.
+        TransactionOptions(read_concern, write_concern, read_preference, max_commit_time_ms)
+        return (read_concern, write_concern, read_preference, max_commit_time_ms)
+
+    def _new_transaction_context(self) -> _TransactionContext:
+        # Made once per session: it holds nothing but the session.
+        return _TransactionContext(self)
 
     def _check_inherited_write_concern(self) -> None:
         """PyMongo's refusal of an unacknowledged write concern, at the call.
@@ -385,38 +393,23 @@ class AgnosticClientSession(SessionBase):
         itself, ``with_transaction`` returns without further action.
         """
         # One coroutine, the loop inline: this is the path the no-op
-        # benchmark measures against PyMongo's own with_transaction.
-        if _csot_timeout.get() is None:
-            window: Optional[float] = None
-            csot = False
-            client_timeout = self._client._timeout
-            if client_timeout is not None:
-                # The client's timeoutMS bounds the whole call, not each
-                # operation: run again inside it, taking the branch below.
-                with pymongo.timeout(client_timeout):
-                    return await self.with_transaction(
-                        coro, read_concern, write_concern, read_preference, max_commit_time_ms
-                    )
-        else:
-            # pymongo.timeout(...) in force: what remains of it is the window.
-            window = max(_csot.remaining() or 0.0, 0.0)
-            csot = True
-        if (
-            read_concern is None
-            and write_concern is None
-            and read_preference is None
-            and max_commit_time_ms is None
-        ):
-            options: tuple[Any, ...] = _NO_OPTIONS
-        else:
-            options = (read_concern, write_concern, read_preference, max_commit_time_ms)
-        listeners = self._client._transaction_listeners
+        # benchmark measures against PyMongo's own with_transaction.  The
+        # core begins the first transaction (applied to PyMongo just below).
+        loop = self._begin_with_transaction(
+            read_concern, write_concern, read_preference, max_commit_time_ms
+        )
+        if loop is None:
+            # The client's timeoutMS bounds the whole call, not each
+            # operation: run again inside it, where it is the retry window.
+            with pymongo.timeout(self._client._timeout):
+                return await self.with_transaction(
+                    coro, read_concern, write_concern, read_preference, max_commit_time_ms
+                )
+        options = loop.options
+        listeners = loop.listeners
         publisher = None if not listeners else self._publisher(listeners)
-
         core = self._core
         delegate = self._delegate
-        # Begins the first transaction (applied to PyMongo just below).
-        loop = core.start_with_transaction(options, window, csot)
         if publisher is not None:
             publisher.started()
             publisher.attempt_started(1)
