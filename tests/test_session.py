@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from bson.timestamp import Timestamp
 from flavours import Flavour
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, _csot
 from pymongo.asynchronous.client_session import SessionOptions
 from pymongo.client_session import TransactionOptions
 from pymongo.errors import ConfigurationError, InvalidOperation
@@ -54,6 +54,35 @@ def test_start_session_options(flavour: Flavour) -> None:
             assert s.options.snapshot is True
         with pytest.raises(ConfigurationError):
             await client.start_session(causal_consistency=True, snapshot=True)
+        # Options given as their defaults are the defaults.
+        async with await client.start_session(None, None, False) as s:
+            assert s.options.causal_consistency is True and s.options.snapshot is False
+            assert s.options.default_transaction_options is None
+
+    flavour.run(body)
+
+
+def test_wrap_makes_a_session_of_a_pymongo_session(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client(timeoutMS=5000)
+        plain = client.wrap(client.delegate.start_session())
+        snap = client.wrap(client.delegate.start_session(snapshot=True))
+        try:
+            assert isinstance(plain, flavour.Session) and plain.client is client
+            # A snapshot session stays one: its transactions are refused.
+            with pytest.raises(InvalidOperation, match="^Transactions are not supported in snapshot sessions$"):
+                snap.start_transaction()
+            # The client's timeoutMS comes along: with_transaction runs under it.
+            seen = []
+
+            async def callback(s: Any) -> None:
+                seen.append(_csot.get_timeout())
+
+            await plain.with_transaction(callback)
+            assert seen == [5.0]
+        finally:
+            await plain.end_session()
+            await snap.end_session()
 
     flavour.run(body)
 

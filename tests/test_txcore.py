@@ -867,11 +867,24 @@ def test_timeout_from_next_attempt_wraps_the_last_commit_error() -> None:
     assert info.value.__cause__ is commit_error
 
 
+class _DuckLabelled(Exception):
+    """An error that answers has_error_label without being a PyMongoError."""
+
+    def __init__(self, *labels: str) -> None:
+        super().__init__("duck")
+        self.labels = labels
+
+    def has_error_label(self, label: str) -> bool:
+        return label in self.labels
+
+
 @pytest.mark.parametrize("make_error", [
     lambda: op_failure("conflict", 112, (TTE,)),
     lambda: labelled(PyMongoError("conflict"), TTE),
     lambda: labelled(AutoReconnect("reconnect"), TTE),
     lambda: op_failure("both", 112, (TTE, UTCR)),
+    # Not a PyMongo error (no label set to read): its has_error_label is asked.
+    lambda: _DuckLabelled(TTE),
 ])
 def test_callback_error_with_transient_label_retries_within_the_window(make_error: Any) -> None:
     loop, clock, jitter = make_loop(window=2.0)
@@ -1689,3 +1702,28 @@ def test_observe_refuses_an_unknown_state_even_while_a_start_is_pending() -> Non
     with pytest.raises(txcore.CoreDisagreement, match="unknown PyMongo transaction state 99"):
         core.observe(99)
     assert core.start_pending and core.state == txcore.TXN_STARTING
+
+
+# -- new_session: start_session's constructor ----------------------------------------------
+
+
+class _SessionSubclass(txcore.SessionBase):
+    __slots__ = ()
+
+
+def test_new_session_fills_what_the_constructor_fills() -> None:
+    delegate, client, listeners = object(), object(), (object(),)
+    built = txcore.new_session(_SessionSubclass, delegate, client, True, 2.5, listeners)
+    called = _SessionSubclass(delegate, client, True, 2.5, listeners)
+    for session in (built, called):
+        assert type(session) is _SessionSubclass
+        assert session._delegate is delegate and session._client is client
+        assert session._core.snapshot and session._core.state == txcore.TXN_NONE
+        assert not session._core.ended and not session._core.start_pending
+        assert session._transaction_context is None and session._fence_collection is None
+    assert built._core is not called._core
+
+
+def test_new_session_refuses_a_class_that_is_no_session() -> None:
+    with pytest.raises(TypeError, match="SessionBase subclass"):
+        txcore.new_session(dict, None, None, False, None, ())

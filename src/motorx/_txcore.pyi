@@ -1,6 +1,6 @@
 """Type stubs for the compiled session core (src/_txcore.pyx)."""
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from typing_extensions import disjoint_base
 
@@ -23,6 +23,8 @@ BACKOFF_GROWTH: float
 NO_OPTIONS: tuple[None, None, None, None]
 
 class CoreDisagreement(AssertionError): ...
+
+_S = TypeVar("_S", bound=SessionBase)
 
 @disjoint_base
 class SessionCore:
@@ -91,6 +93,14 @@ class SessionBase:
         max_commit_time_ms: Optional[int],
     ) -> Optional[RetryLoop]: ...
 
+def new_session(
+    cls: type[_S],
+    delegate: Any,
+    client: Any,
+    snapshot: bool,
+    client_timeout: Optional[float],
+    transaction_listeners: Any,
+) -> _S: ...
 def set_retry_policy(
     clock: Optional[Callable[[], float]] = ...,
     jitter: Optional[Callable[[], float]] = ...,

@@ -20,6 +20,7 @@ from pymongo.server_type import SERVER_TYPE
 from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 
 from motorx._framework import AsyncioFramework
+from motorx._txcore import new_session
 from motorx._typing import DatabaseT
 from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream
@@ -328,8 +329,8 @@ class AgnosticClient(Generic[DatabaseT]):
                 default_transaction_options=options,
                 snapshot=snapshot,
             )
-        return self._session_class(
-            delegate, self, bool(snapshot), self._timeout, self._transaction_listeners
+        return new_session(
+            self._session_class, delegate, self, bool(snapshot), self._timeout, self._transaction_listeners
         )
 
     # -- commands ------------------------------------------------------------
