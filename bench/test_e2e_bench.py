@@ -77,7 +77,7 @@ CURSOR_READS_PER_ROUND = 4
 ROUNDS = {
     "quick": {"txn": 7, "find-one": 5, "cursor": 5, "contention": 1},
     # A contention round of all three drivers takes ~4 minutes here (Motor retries without backoff).
-    "full": {"txn": 21, "find-one": 15, "cursor": 15, "contention": 2},
+    "full": {"txn": 41, "find-one": 21, "cursor": 21, "contention": 2},
 }
 
 

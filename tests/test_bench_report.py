@@ -1,0 +1,71 @@
+"""bench/report.py's ratios: per-round pairs where rounds were interleaved."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Any
+
+import pytest
+
+REPORT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "report.py")
+
+
+@pytest.fixture(scope="module")
+def report() -> Any:
+    spec = importlib.util.spec_from_file_location("_motorx_bench_report_test", REPORT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[spec.name]
+        raise
+    return module
+
+
+def test_ratio_is_the_median_of_per_round_ratios(report: Any) -> None:
+    # A slow drift hits both drivers alike: per round motorx is always 1.05x,
+    # while the medians alone (taken over different rounds) would say 1.5x.
+    row = report.Row(
+        "s", "t", "us", {"motorx": 30.0, "pymongo": 20.0},
+        rounds={"motorx": [10.5, 21.0, 31.5, 42.0, 52.5], "pymongo": [10.0, 20.0, 30.0, 40.0, 50.0]},
+    )
+    assert row.ratio("pymongo") == pytest.approx(1.05)
+    assert row.ratio_iqr("pymongo") == pytest.approx((1.05, 1.05))
+
+
+def test_interquartile_range_of_the_round_ratios(report: Any) -> None:
+    row = report.Row(
+        "s", "t", "us", {"motorx": 1.0, "pymongo": 1.0},
+        rounds={"motorx": [0.9, 1.0, 1.1, 1.2, 1.3], "pymongo": [1.0] * 5},
+    )
+    assert row.ratio("pymongo") == pytest.approx(1.1)
+    assert row.ratio_iqr("pymongo") == pytest.approx((1.0, 1.2))
+
+
+@pytest.mark.parametrize(
+    "rounds",
+    [
+        None,  # not interleaved
+        {"motorx": [1.0, 2.0, 3.0]},  # the other driver has no rounds
+        {"motorx": [1.0, 2.0, 3.0], "pymongo": [1.0, 2.0]},  # not the same rounds
+        {"motorx": [1.0, 2.0], "pymongo": [1.0, 2.0]},  # too few to pair
+        {"motorx": [1.0, 2.0, 3.0], "pymongo": [1.0, 0.0, 3.0]},  # a zero would divide
+    ],
+)
+def test_without_usable_rounds_the_ratio_is_of_the_figures(report: Any, rounds: Any) -> None:
+    row = report.Row("s", "t", "us", {"motorx": 3.0, "pymongo": 2.0}, rounds=rounds)
+    assert row.ratio("pymongo") == pytest.approx(1.5)
+    assert row.ratio_iqr("pymongo") is None
+
+
+def test_markdown_shows_the_round_spread_and_the_verdict(report: Any) -> None:
+    row = report.Row(
+        "s", "t", "us", {"motorx": 1.0, "pymongo": 1.0}, target_pymongo=1.05,
+        rounds={"motorx": [0.9, 1.0, 1.1, 1.2, 1.3], "pymongo": [1.0] * 5},
+    )
+    assert report._md_ratio(row, "pymongo") == "1.100 (1.000-1.200) ≤ 1.05 MISSED"
+    assert row.verdict("pymongo") is False
