@@ -35,7 +35,7 @@ ROUNDS = 21
 def session_class_without_events() -> type:
     source = open(shipped.__file__).read()
     variant = source.replace(
-        "        listeners = self._client._transaction_listeners\n"
+        "        listeners = loop.listeners\n"
         "        publisher = None if not listeners else self._publisher(listeners)\n",
         "        publisher = None\n",
     )
@@ -61,7 +61,9 @@ async def main() -> None:
     listened = AsyncIOMotorClient(URI, event_listeners=[TransactionListener()])
     sessions = {
         "shipped, no listener": await plain.start_session(),
-        "events taken out": session_class_without_events()(plain.delegate.start_session(), plain, False),
+        "events taken out": session_class_without_events()(
+            plain.delegate.start_session(), plain, False, plain._timeout, plain._transaction_listeners
+        ),
         "one no-op listener": await listened.start_session(),
     }
 
