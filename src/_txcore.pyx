@@ -444,7 +444,9 @@ def new_session(type cls, delegate, client, bint snapshot, client_timeout, trans
 # -- with_transaction bookkeeping -------------------------------------------
 
 # Defaults of the Convenient Transactions API specification.
-DEFAULT_WINDOW = 120.0      # seconds, used when no client-side timeout is in force
+# seconds, used when no client-side timeout is in force (a C double: read per call)
+cdef double _DEFAULT_WINDOW = 120.0
+DEFAULT_WINDOW = _DEFAULT_WINDOW
 BACKOFF_INITIAL = 0.005     # seconds
 BACKOFF_MAX = 0.500         # seconds
 BACKOFF_GROWTH = 1.5
@@ -578,7 +580,7 @@ cdef class RetryLoop:
         self.clock = _clock if clock is None else clock
         self.jitter = _jitter if jitter is None else jitter
         if window is None:
-            self.window = DEFAULT_WINDOW if _window_override is None else _window_override
+            self.window = _DEFAULT_WINDOW if _window_override is None else _window_override
         else:
             self.window = _checked_window(window)
         self.csot = csot
