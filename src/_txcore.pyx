@@ -28,6 +28,7 @@ Directives (language_level=3, embedsignature) are set once, in ``setup.py``.
 cimport cython
 from cpython.contextvars cimport get_value as _context_value
 from cpython.time cimport monotonic as _c_monotonic
+from cpython.type cimport PyType_IsSubtype
 
 from pymongo import _csot
 from pymongo.errors import ExecutionTimeout, InvalidOperation, NetworkTimeout
@@ -428,7 +429,7 @@ def new_session(type cls, delegate, client, bint snapshot, client_timeout, trans
     constructor through a tuple of arguments parsed twice (``__new__``, then
     ``__init__``); start_session, once per session, fills it here instead.
     """
-    if not issubclass(cls, SessionBase):
+    if not PyType_IsSubtype(cls, SessionBase):
         raise TypeError("new_session() needs a SessionBase subclass, not %r" % (cls,))
     cdef SessionBase session = cls.__new__(cls)
     cdef SessionCore core = SessionCore.__new__(SessionCore)

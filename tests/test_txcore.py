@@ -1724,6 +1724,13 @@ def test_new_session_fills_what_the_constructor_fills() -> None:
     assert built._core is not called._core
 
 
+@pytest.mark.parametrize("given, snapshot", [(None, False), (0, False), (1, True), (True, True)])
+def test_new_session_takes_snapshot_by_truth_value(given: Any, snapshot: bool) -> None:
+    # start_session passes Motor's snapshot argument through as given.
+    session = txcore.new_session(_SessionSubclass, None, None, given, None, ())
+    assert session._core.snapshot is snapshot
+
+
 def test_new_session_refuses_a_class_that_is_no_session() -> None:
     with pytest.raises(TypeError, match="SessionBase subclass"):
         txcore.new_session(dict, None, None, False, None, ())

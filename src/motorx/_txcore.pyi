@@ -97,7 +97,7 @@ def new_session(
     cls: type[_S],
     delegate: Any,
     client: Any,
-    snapshot: bool,
+    snapshot: object,  # taken by truth value
     client_timeout: Optional[float],
     transaction_listeners: Any,
 ) -> _S: ...

@@ -111,6 +111,14 @@ class AgnosticClient(Generic[DatabaseT]):
             append_metadata(given_driver)
         # timeoutMS never changes for a client; with_transaction reads it per call.
         self._timeout: Optional[float] = self._delegate.options.timeout
+        # What every session of this client is built with, in one attribute:
+        # this class has __getattr__, which makes each attribute read slower
+        # than a plain object's, and start_session is a hot path.
+        self._session_setup: tuple[type[AgnosticClientSession], Optional[float], Any] = (
+            self._session_class,
+            self._timeout,
+            self._transaction_listeners,
+        )
 
     @property
     def delegate(self) -> AsyncMongoClient[Any]:
@@ -172,9 +180,8 @@ class AgnosticClient(Generic[DatabaseT]):
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
-            return self._session_class(
-                obj, self, bool(obj.options.snapshot), self._timeout, self._transaction_listeners
-            )
+            session_class, timeout, listeners = self._session_setup
+            return new_session(session_class, obj, self, bool(obj.options.snapshot), timeout, listeners)
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj
@@ -329,9 +336,9 @@ class AgnosticClient(Generic[DatabaseT]):
                 default_transaction_options=options,
                 snapshot=snapshot,
             )
-        return new_session(
-            self._session_class, delegate, self, bool(snapshot), self._timeout, self._transaction_listeners
-        )
+        session_class, timeout, listeners = self._session_setup
+        # new_session takes the snapshot flag by truth value, like bool().
+        return new_session(session_class, delegate, self, snapshot, timeout, listeners)
 
     # -- commands ------------------------------------------------------------
 
