@@ -15,7 +15,10 @@ Three objects live here:
   reports PyMongo's resulting state with :meth:`SessionCore.observe`, which
   refuses any transition the state machine does not allow.
 
-* :class:`SessionBase` is the C storage a session wrapper derives from.
+* :class:`SessionBase` is the C storage a session wrapper derives from, with
+  the two entry points every transaction goes through: Motor's synchronous
+  ``start_transaction`` and ``with_transaction``'s first step.  Both only
+  check and record; the Python subclass performs every PyMongo call.
 
 * :class:`RetryLoop` is the bookkeeping of one ``with_transaction`` call under
   the Convenient Transactions API specification: attempt count, deadline,
@@ -311,8 +314,9 @@ cdef class SessionBase:
 
     :class:`motorx.session.AgnosticClientSession` derives from this so that
     building a session (once per ``start_session``) allocates one object plus
-    its core, filled in C, instead of running a Python ``__init__``.  It holds
-    no behaviour: the Python class does all the awaiting.
+    its core, filled in C, instead of running a Python ``__init__``.  Its only
+    behaviour is in the two hot entry points below, which check and record;
+    the Python class does all the awaiting.
     """
 
     cdef readonly object _delegate
