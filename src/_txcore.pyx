@@ -334,12 +334,15 @@ cdef class SessionBase:
     # The client's settings with_transaction reads on every call (its
     # timeoutMS in seconds or None, its transaction listeners): fixed for a
     # client, so handed over once by start_session.
-    cdef object _client_timeout
+    cdef readonly object _client_timeout
     cdef object _transaction_listeners
 
     def __init__(
         self, delegate, client, bint snapshot=False, client_timeout=None, transaction_listeners=()
     ):
+        self._fill(delegate, client, snapshot, client_timeout, transaction_listeners)
+
+    cdef _fill(self, delegate, client, bint snapshot, client_timeout, transaction_listeners):
         cdef SessionCore core = SessionCore.__new__(SessionCore)
         core.state = NONE
         core.snapshot = snapshot
@@ -371,15 +374,11 @@ cdef class SessionBase:
             async with s.start_transaction():
                 await collection.insert_one({"x": 1}, session=s)
         """
-        cdef object options = NO_OPTIONS
-        if (
-            read_concern is not None
-            or write_concern is not None
-            or read_preference is not None
-            or max_commit_time_ms is not None
-            # False once the inherited write concern is known acknowledged.
-            or self._inherited_write_concern is not False
-        ):
+        cdef object options = _options_of(
+            read_concern, write_concern, read_preference, max_commit_time_ms
+        )
+        # _inherited_write_concern is False once known to be acknowledged.
+        if options is not NO_OPTIONS or self._inherited_write_concern is not False:
             options = self._transaction_options(
                 read_concern, write_concern, read_preference, max_commit_time_ms
             )
@@ -404,7 +403,6 @@ cdef class SessionBase:
         """
         cdef object window = None
         cdef bint csot = False
-        cdef object options = NO_OPTIONS
         cdef RetryLoop loop
         if _context_value(_CSOT_TIMEOUT) is None:
             if self._client_timeout is not None:
@@ -412,18 +410,23 @@ cdef class SessionBase:
         else:
             window = max(_csot.remaining() or 0.0, 0.0)
             csot = True
-        if (
-            read_concern is not None
-            or write_concern is not None
-            or read_preference is not None
-            or max_commit_time_ms is not None
-        ):
-            options = (read_concern, write_concern, read_preference, max_commit_time_ms)
+        options = _options_of(read_concern, write_concern, read_preference, max_commit_time_ms)
         loop = self._core.start_with_transaction(options, window, csot)
         loop.options = options
         loop.listeners = self._transaction_listeners
         return loop
 
+
+cdef inline object _options_of(read_concern, write_concern, read_preference, max_commit_time_ms):
+    # The options tuple a transaction is started with: NO_OPTIONS when none is given.
+    if (
+        read_concern is None
+        and write_concern is None
+        and read_preference is None
+        and max_commit_time_ms is None
+    ):
+        return NO_OPTIONS
+    return (read_concern, write_concern, read_preference, max_commit_time_ms)
 
 
 def new_session(type cls, delegate, client, bint snapshot, client_timeout, transaction_listeners):
@@ -436,20 +439,14 @@ def new_session(type cls, delegate, client, bint snapshot, client_timeout, trans
     if not PyType_IsSubtype(cls, SessionBase):
         raise TypeError("new_session() needs a SessionBase subclass, not %r" % (cls,))
     cdef SessionBase session = cls.__new__(cls)
-    cdef SessionCore core = SessionCore.__new__(SessionCore)
-    core.state = NONE
-    core.snapshot = snapshot
-    session._delegate = delegate
-    session._client = client
-    session._core = core
-    session._client_timeout = client_timeout
-    session._transaction_listeners = transaction_listeners
+    session._fill(delegate, client, snapshot, client_timeout, transaction_listeners)
     return session
+
 
 # -- with_transaction bookkeeping -------------------------------------------
 
 # Defaults of the Convenient Transactions API specification.
-# seconds, used when no client-side timeout is in force (a C double: read per call)
+# Seconds, used when no client-side timeout is in force (a C double: read per call).
 cdef double _DEFAULT_WINDOW = 120.0
 DEFAULT_WINDOW = _DEFAULT_WINDOW
 BACKOFF_INITIAL = 0.005     # seconds

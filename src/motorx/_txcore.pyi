@@ -70,6 +70,8 @@ class SessionBase:
     _transaction_context: Any
     _inherited_write_concern: Any
     _fence_collection: Any
+    @property
+    def _client_timeout(self) -> Optional[float]: ...
     def __init__(
         self,
         delegate: Any,

@@ -181,7 +181,7 @@ class AgnosticClient(Generic[DatabaseT]):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
             session_class, timeout, listeners = self._session_setup
-            return new_session(session_class, obj, self, bool(obj.options.snapshot), timeout, listeners)
+            return new_session(session_class, obj, self, obj.options.snapshot, timeout, listeners)
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj

@@ -401,7 +401,7 @@ class AgnosticClientSession(SessionBase):
         if loop is None:
             # The client's timeoutMS bounds the whole call, not each
             # operation: run again inside it, where it is the retry window.
-            with pymongo.timeout(self._client._timeout):
+            with pymongo.timeout(self._client_timeout):
                 return await self.with_transaction(
                     coro, read_concern, write_concern, read_preference, max_commit_time_ms
                 )
