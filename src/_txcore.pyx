@@ -328,6 +328,12 @@ cdef class SessionBase:
     # none (session defaults, else the client's), found on first use: None
     # until then, False when acknowledged, else that write concern.
     cdef public object _inherited_write_concern
+    # The options a start_transaction() without arguments inherits, as
+    # PyMongo resolved them (read concern, write concern, read preference,
+    # maxCommitTimeMS), once a transaction has started: None until then.
+    # They never change for a session, and handed back resolved they spare
+    # PyMongo looking them up again on every start (see AgnosticClientSession).
+    cdef public object _inherited_options
     # Set when a transaction's first operation was cancelled in flight: the
     # collection to fence with after the abort (see AgnosticClientSession).
     cdef public object _fence_collection
@@ -382,6 +388,8 @@ cdef class SessionBase:
             options = self._transaction_options(
                 read_concern, write_concern, read_preference, max_commit_time_ms
             )
+        if options is NO_OPTIONS and self._inherited_options is not None:
+            options = self._inherited_options
         # Held until the next await point: PyMongo's start is a coroutine.
         self._core.begin_transaction(options, True)
         context = self._transaction_context
@@ -411,6 +419,8 @@ cdef class SessionBase:
             window = max(_csot.remaining() or 0.0, 0.0)
             csot = True
         options = _options_of(read_concern, write_concern, read_preference, max_commit_time_ms)
+        if options is NO_OPTIONS and self._inherited_options is not None:
+            options = self._inherited_options
         loop = self._core.start_with_transaction(options, window, csot)
         loop.options = options
         loop.listeners = self._transaction_listeners

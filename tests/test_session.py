@@ -393,3 +393,134 @@ def test_unacknowledged_write_concern_is_refused_at_start_transaction(flavour: F
                 pass
 
     flavour.run(body)
+
+
+# -- inherited transaction options: resolved by PyMongo once, then handed back ----------
+
+
+def _transaction_options_sent(recorder: Any) -> list[tuple[Any, Any, Any]]:
+    """Per transaction: its insert's read concern level, its commit's write concern and maxTimeMS."""
+    inserts = recorder.commands("insert")
+    commits = recorder.commands("commitTransaction")
+    assert len(inserts) == len(commits)
+    return [
+        (insert.get("readConcern", {}).get("level"), dict(commit.get("writeConcern", {})), commit.get("maxTimeMS"))
+        for insert, commit in zip(inserts, commits)
+    ]
+
+
+async def _each_way_of_running_a_transaction(session: Any, coll: Any, **options: Any) -> None:
+    async with session.start_transaction(**options):
+        await coll.insert_one({}, session=session)
+    session.start_transaction(**options)
+    await coll.insert_one({}, session=session)
+    await session.commit_transaction()
+
+    async def callback(s: Any) -> None:
+        await coll.insert_one({}, session=s)
+
+    await session.with_transaction(callback, **options)
+
+
+def test_session_default_transaction_options_hold_for_every_transaction(flavour: Flavour) -> None:
+    # After the first transaction motorx passes PyMongo the options it
+    # resolved then; a transaction with options of its own must not change
+    # what the next one without options inherits.
+    async def body() -> None:
+        client = flavour.client(listen=True)
+        coll = client[DB].inherited_options
+        await coll.insert_one({})  # the collection exists before any transaction
+        defaults = TransactionOptions(
+            read_concern=ReadConcern("majority"), write_concern=WriteConcern(w="majority"), max_commit_time_ms=4321
+        )
+        inherited = ("majority", {"w": "majority"}, 4321)
+        own = ("local", {"w": 1}, 999)
+        flavour.commands.clear()
+        async with await client.start_session(default_transaction_options=defaults) as s:
+            await _each_way_of_running_a_transaction(s, coll)
+            await _each_way_of_running_a_transaction(s, coll)
+            await _each_way_of_running_a_transaction(
+                s, coll, read_concern=ReadConcern("local"), write_concern=WriteConcern(w=1), max_commit_time_ms=999
+            )
+            await _each_way_of_running_a_transaction(s, coll)
+            _state_agrees(s)
+        assert _transaction_options_sent(flavour.commands) == [inherited] * 6 + [own] * 3 + [inherited] * 3
+
+    flavour.run(body)
+
+
+def test_the_clients_resolved_options_go_only_to_sessions_without_defaults(flavour: Flavour) -> None:
+    async def body() -> None:
+        client = flavour.client(listen=True, w="majority", readConcernLevel="majority")
+        coll = client[DB].inherited_options
+        await coll.insert_one({})
+        from_client = ("majority", {"w": "majority"}, None)
+        defaults = TransactionOptions(
+            read_concern=ReadConcern("local"), write_concern=WriteConcern(w=1), max_commit_time_ms=777
+        )
+        from_defaults = ("local", {"w": 1}, 777)
+        flavour.commands.clear()
+        async with await client.start_session() as first:
+            await _each_way_of_running_a_transaction(first, coll)
+        # A later session without defaults starts from what the first resolved.
+        async with await client.start_session() as later:
+            assert later._inherited_options is first._inherited_options is not None
+            await _each_way_of_running_a_transaction(later, coll)
+        # A session with defaults of its own neither takes nor gives the client's.
+        async with await client.start_session(default_transaction_options=defaults) as own:
+            assert own._inherited_options is None
+            await _each_way_of_running_a_transaction(own, coll)
+            assert own._inherited_options is not first._inherited_options
+        async with await client.start_session() as after:
+            assert after._inherited_options is first._inherited_options
+            await _each_way_of_running_a_transaction(after, coll)
+        # So do PyMongo sessions wrapped later.
+        wrapped_plain = client.wrap(client.delegate.start_session())
+        wrapped_own = client.wrap(client.delegate.start_session(default_transaction_options=defaults))
+        try:
+            assert wrapped_plain._inherited_options is first._inherited_options
+            assert wrapped_own._inherited_options is None
+            await _each_way_of_running_a_transaction(wrapped_own, coll)
+        finally:
+            await wrapped_plain.end_session()
+            await wrapped_own.end_session()
+        assert _transaction_options_sent(flavour.commands) == (
+            [from_client] * 6 + [from_defaults] * 3 + [from_client] * 3 + [from_defaults] * 3
+        )
+
+    flavour.run(body)
+
+
+def test_pymongo_resolves_the_inherited_options_once(flavour: Flavour) -> None:
+    # The speed-up itself: from the second transaction on, PyMongo's
+    # start_transaction gets every option it would otherwise look up.
+    async def body() -> None:
+        client = flavour.client()
+        async with await client.start_session() as s:
+            looked_up: list[str] = []
+            resolve = s.delegate._inherit_option
+
+            def spy(name: str, value: Any) -> Any:
+                if not value:
+                    looked_up.append(name)
+                return resolve(name, value)
+
+            s.delegate._inherit_option = spy
+            async with s.start_transaction():
+                pass
+            assert looked_up == ["read_concern", "write_concern", "read_preference"]
+            looked_up.clear()
+            async with s.start_transaction():
+                pass
+            await s.with_transaction(_no_op)
+            s.start_transaction()
+            await s.abort_transaction()
+            assert looked_up == []
+            assert s.delegate._transaction.opts.read_concern is client.delegate.read_concern
+            assert s.delegate._transaction.opts.write_concern is client.delegate.write_concern
+
+    flavour.run(body)
+
+
+async def _no_op(session: Any) -> None:
+    return None

@@ -1734,3 +1734,46 @@ def test_new_session_takes_snapshot_by_truth_value(given: Any, snapshot: bool) -
 def test_new_session_refuses_a_class_that_is_no_session() -> None:
     with pytest.raises(TypeError, match="SessionBase subclass"):
         txcore.new_session(dict, None, None, False, None, ())
+
+
+# -- what a start without options hands PyMongo ----------------------------------------
+
+
+class _SessionWithHooks(txcore.SessionBase):
+    __slots__ = ()
+
+    def _transaction_options(self, *given: Any) -> Any:
+        return txcore.NO_OPTIONS if given == (None, None, None, None) else given
+
+    def _new_transaction_context(self) -> Any:
+        return "context"
+
+
+def test_a_start_without_options_hands_over_the_resolved_inherited_options() -> None:
+    session = _SessionWithHooks(None, None)
+    session._inherited_write_concern = False  # acknowledged: no hook call needed
+    core = session._core
+
+    def started(*given: Any) -> Any:
+        session.start_transaction(*given)
+        options = core.pending_options
+        core.abandon_pending_start(txcore.TXN_NONE)
+        return options
+
+    def began(*given: Any) -> Any:
+        loop = session._begin_with_transaction(*given)
+        core.abandon_pending_start(txcore.TXN_NONE)
+        return loop.options
+
+    # Nothing resolved yet: PyMongo is asked to resolve them.
+    assert session._inherited_options is None
+    assert started() is txcore.NO_OPTIONS
+    assert began(None, None, None, None) is txcore.NO_OPTIONS
+    # Once resolved, a start without options passes them...
+    resolved = ("read concern", "write concern", "read preference", 5)
+    session._inherited_options = resolved
+    assert started() is resolved
+    assert began(None, None, None, None) is resolved
+    # ...and a start with options of its own still passes those alone.
+    assert started(None, None, None, 9) == (None, None, None, 9)
+    assert began(None, "w", None, None) == (None, "w", None, None)

@@ -69,6 +69,7 @@ class SessionBase:
     def _core(self) -> SessionCore: ...
     _transaction_context: Any
     _inherited_write_concern: Any
+    _inherited_options: Optional[tuple[Any, ...]]
     _fence_collection: Any
     @property
     def _client_timeout(self) -> Optional[float]: ...

@@ -114,11 +114,16 @@ class AgnosticClient(Generic[DatabaseT]):
         # What every session of this client is built with, in one attribute:
         # this class has __getattr__, which makes each attribute read slower
         # than a plain object's, and start_session is a hot path.
-        self._session_setup: tuple[type[AgnosticClientSession], Optional[float], Any] = (
+        # The last item is what a transaction inherits in a session without
+        # default transaction options, as PyMongo resolved it for the first
+        # one (the client's read concern, write concern and read preference):
+        # None until then.  See AgnosticClientSession._start_in_pymongo.
+        self._session_setup: list[Any] = [
             self._session_class,
             self._timeout,
             self._transaction_listeners,
-        )
+            None,
+        ]
 
     @property
     def delegate(self) -> AsyncMongoClient[Any]:
@@ -180,8 +185,11 @@ class AgnosticClient(Generic[DatabaseT]):
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
-            session_class, timeout, listeners = self._session_setup
-            return new_session(session_class, obj, self, obj.options.snapshot, timeout, listeners)
+            session_class, timeout, listeners, inherited = self._session_setup
+            session = new_session(session_class, obj, self, obj.options.snapshot, timeout, listeners)
+            if obj.options.default_transaction_options is None:
+                session._inherited_options = inherited
+            return session
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj
@@ -336,9 +344,16 @@ class AgnosticClient(Generic[DatabaseT]):
                 default_transaction_options=options,
                 snapshot=snapshot,
             )
-        session_class, timeout, listeners = self._session_setup
+        session_class, timeout, listeners, inherited = self._session_setup
         # new_session takes the snapshot flag by truth value, like bool().
-        return new_session(session_class, delegate, self, snapshot, timeout, listeners)
+        session: AgnosticClientSession = new_session(session_class, delegate, self, snapshot, timeout, listeners)
+        if options is None:
+            session._inherited_options = inherited
+        return session
+
+    def _learn_inherited_transaction_options(self, resolved: tuple[Any, ...]) -> None:
+        """Keep what PyMongo resolved for a session without default transaction options."""
+        self._session_setup[3] = resolved
 
     # -- commands ------------------------------------------------------------
 

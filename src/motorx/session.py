@@ -165,13 +165,41 @@ class AgnosticClientSession(SessionBase):
         if options is None:
             return
         try:
-            await self._delegate.start_transaction(*options)
+            await self._start_in_pymongo(options)
         except BaseException:
             # PyMongo refused (e.g. an unacknowledged inherited write concern):
             # nothing started, so the core goes back to PyMongo's state.
             core.abandon_pending_start(self._delegate._transaction.state)
             raise
         # PyMongo is now STARTING, which the core already is: nothing to observe.
+
+    async def _start_in_pymongo(self, options: tuple[Any, ...]) -> None:
+        """Start the transaction on PyMongo's session with the core's options.
+
+        The first start without options lets PyMongo resolve what the
+        transaction inherits (the session's default transaction options,
+        else the client's settings).  Those never change for a session, so
+        the resolved values are kept and later starts pass them explicitly:
+        PyMongo then skips its lookups (about 0.6 µs per start) and builds
+        the same ``TransactionOptions``.  A session without default
+        transaction options inherits the client's alone, so its resolution
+        is kept on the client for every later session.  PyMongo stays the
+        one that resolves them; a start with options of its own is passed on
+        as given.
+        """
+        delegate = self._delegate
+        if options is not _NO_OPTIONS:
+            await delegate.start_transaction(*options)
+            return
+        await delegate.start_transaction()
+        opts = delegate._transaction.opts
+        if opts is None:  # set by every start; without it, nothing to keep
+            return
+        resolved = (opts.read_concern, opts.write_concern, opts.read_preference, opts.max_commit_time_ms)
+        self._inherited_options = resolved
+        if delegate.options.default_transaction_options is None:
+            # Inherited from the client alone: the same for all its sessions.
+            self._client._learn_inherited_transaction_options(resolved)
 
     def _after_operation(self) -> None:
         # For operations run outside run_with_session (cursors, database
@@ -296,9 +324,10 @@ class AgnosticClientSession(SessionBase):
         if options is not None:
             try:
                 if options is _NO_OPTIONS:
-                    await delegate.start_transaction()  # a *-call costs more
-                else:
-                    await delegate.start_transaction(*options)
+                    await self._start_in_pymongo(options)
+                else:  # _start_in_pymongo inline: this is the hot path
+                    rc, wc, rp, max_commit = options
+                    await delegate.start_transaction(rc, wc, rp, max_commit)
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
@@ -320,10 +349,7 @@ class AgnosticClientSession(SessionBase):
         options = core.begin_abort(force)
         if options is not None:
             try:
-                if options is _NO_OPTIONS:
-                    await delegate.start_transaction()  # a *-call costs more
-                else:
-                    await delegate.start_transaction(*options)
+                await self._start_in_pymongo(options)
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
@@ -416,9 +442,10 @@ class AgnosticClientSession(SessionBase):
         while True:
             try:
                 if options is _NO_OPTIONS:
-                    await delegate.start_transaction()  # a *-call costs more
-                else:
-                    await delegate.start_transaction(*options)
+                    await self._start_in_pymongo(options)
+                else:  # _start_in_pymongo inline: this is the hot path
+                    rc, wc, rp, max_commit = options
+                    await delegate.start_transaction(rc, wc, rp, max_commit)
             except BaseException:
                 core.abandon_pending_start(delegate._transaction.state)
                 raise
