@@ -69,3 +69,31 @@ def test_markdown_shows_the_round_spread_and_the_verdict(report: Any) -> None:
     )
     assert report._md_ratio(row, "pymongo") == "1.100 (1.000-1.200) ≤ 1.05 MISSED"
     assert row.verdict("pymongo") is False
+
+
+def test_like_for_like_row_pairs_motorx_with_pymongo_given_resolved_options(report: Any) -> None:
+    def figures(per_round: list[float]) -> dict[str, Any]:
+        return {"median": sorted(per_round)[1] / 1e6, "round_us": per_round}
+
+    data = {
+        "benchmarks": [
+            {
+                "extra_info": {
+                    "path": "empty-transaction",
+                    "impls": {
+                        "motorx": figures([2.0, 2.0, 2.0]),
+                        "pymongo": figures([2.5, 2.5, 2.5]),
+                        "motor": figures([90.0, 90.0, 90.0]),
+                        "pymongo-resolved": figures([1.6, 1.6, 1.6]),
+                    },
+                }
+            }
+        ]
+    }
+    main, like = report.rows(data)
+    assert main.title == "empty transaction (start + commit)" and main.target_pymongo == 1.10
+    assert main.ratio("pymongo") == pytest.approx(0.8)
+    assert like.title == "empty transaction (start + commit), PyMongo also given resolved options"
+    assert like.values == {"motorx": pytest.approx(2.0), "pymongo": pytest.approx(1.6)}
+    assert like.ratio("pymongo") == pytest.approx(1.25)
+    assert like.target_pymongo is None and like.target_motor is None and like.verdict("pymongo") is None
