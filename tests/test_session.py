@@ -9,6 +9,7 @@ from bson.timestamp import Timestamp
 from flavours import Flavour
 from pymongo import AsyncMongoClient, _csot
 from pymongo.asynchronous.client_session import SessionOptions
+from pymongo.asynchronous.client_session import TransactionOptions as AsyncTransactionOptions
 from pymongo.client_session import TransactionOptions
 from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
@@ -476,7 +477,11 @@ def test_the_clients_resolved_options_go_only_to_sessions_without_defaults(flavo
             await _each_way_of_running_a_transaction(after, coll)
         # So do PyMongo sessions wrapped later.
         wrapped_plain = client.wrap(client.delegate.start_session())
-        wrapped_own = client.wrap(client.delegate.start_session(default_transaction_options=defaults))
+        # The async session's own TransactionOptions (PyMongo 4.13 refuses the other).
+        async_defaults = AsyncTransactionOptions(
+            defaults.read_concern, defaults.write_concern, defaults.read_preference, defaults.max_commit_time_ms
+        )
+        wrapped_own = client.wrap(client.delegate.start_session(default_transaction_options=async_defaults))
         try:
             assert wrapped_plain._inherited_options is first._inherited_options
             assert wrapped_own._inherited_options is None
