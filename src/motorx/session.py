@@ -192,8 +192,10 @@ class AgnosticClientSession(SessionBase):
             await delegate.start_transaction(*options)
             return
         await delegate.start_transaction()
-        opts = delegate._transaction.opts
-        if opts is None:  # set by every start; without it, nothing to keep
+        # Private, like the transaction state motorx follows; should a later
+        # PyMongo rename it, nothing is kept and every start resolves again.
+        opts = getattr(delegate._transaction, "opts", None)
+        if opts is None:
             return
         resolved = (opts.read_concern, opts.write_concern, opts.read_preference, opts.max_commit_time_ms)
         self._inherited_options = resolved
