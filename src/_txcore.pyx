@@ -385,9 +385,7 @@ cdef class SessionBase:
         )
         # _inherited_write_concern is False once known to be acknowledged.
         if options is not NO_OPTIONS or self._inherited_write_concern is not False:
-            options = self._transaction_options(
-                read_concern, write_concern, read_preference, max_commit_time_ms
-            )
+            self._check_transaction_options(options)
         if options is NO_OPTIONS and self._inherited_options is not None:
             options = self._inherited_options
         # Held until the next await point: PyMongo's start is a coroutine.

@@ -1742,8 +1742,8 @@ def test_new_session_refuses_a_class_that_is_no_session() -> None:
 class _SessionWithHooks(txcore.SessionBase):
     __slots__ = ()
 
-    def _transaction_options(self, *given: Any) -> Any:
-        return txcore.NO_OPTIONS if given == (None, None, None, None) else given
+    def _check_transaction_options(self, options: Any) -> None:
+        pass
 
     def _new_transaction_context(self) -> Any:
         return "context"

@@ -265,29 +265,17 @@ class AgnosticClientSession(SessionBase):
             """Start a multi-statement transaction; a plain method, as in Motor."""
             ...
 
-    def _transaction_options(
-        self,
-        read_concern: Optional[ReadConcern],
-        write_concern: Optional[WriteConcern],
-        read_preference: Optional[_ServerMode],
-        max_commit_time_ms: Optional[int],
-    ) -> tuple[Any, ...]:
+    def _check_transaction_options(self, options: tuple[Any, ...]) -> None:
         """``start_transaction``'s checks of its options, at the call as in Motor.
 
-        Returns the options to hold until PyMongo's start is applied.
+        ``options`` is ``_NO_OPTIONS`` or the four given (read concern, write
+        concern, read preference, maxCommitTimeMS).
         """
-        if write_concern is None and self._inherited_write_concern is not False:
+        if options[1] is None and self._inherited_write_concern is not False:
             self._check_inherited_write_concern()
-        if (
-            read_concern is None
-            and write_concern is None
-            and read_preference is None
-            and max_commit_time_ms is None
-        ):
-            return _NO_OPTIONS
-        # Validate the types now, not at the first operation.
-        TransactionOptions(read_concern, write_concern, read_preference, max_commit_time_ms)
-        return (read_concern, write_concern, read_preference, max_commit_time_ms)
+        if options is not _NO_OPTIONS:
+            # Validate the types now, not at the first operation.
+            TransactionOptions(*options)
 
     def _new_transaction_context(self) -> _TransactionContext:
         # Made once per session: it holds nothing but the session.
