@@ -139,26 +139,17 @@ def bench_uri() -> Any:
     a benchmark run that silently dropped its end-to-end half would publish a
     table with holes.
     """
-    uri = os.environ.get("MONGODB_URI")
-    if uri:
-        yield uri
-        return
     embedded = _load_module(
         "_motorx_bench_embedded_server", os.path.join(ROOT, "tests", "embedded_server.py")
     )
-    executable = embedded.find_secantusd()
-    if executable is None:
-        pytest.fail(
-            "the end-to-end benchmarks need a server: set MOTORX_SECANTUSD to secantusd-py "
-            "(scripts/bench installs it) or MONGODB_URI",
-            pytrace=False,
-        )
-    server = embedded.EmbeddedServer(executable)
-    server.start()
-    try:
-        yield server.uri
-    finally:
-        server.stop()
+    with embedded.server_uri() as uri:
+        if uri is None:
+            pytest.fail(
+                "the end-to-end benchmarks need a server: set MOTORX_SECANTUSD to secantusd-py "
+                "(scripts/bench installs it) or MONGODB_URI",
+                pytrace=False,
+            )
+        yield uri
 
 
 @pytest.fixture

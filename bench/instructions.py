@@ -24,30 +24,24 @@ a profiling aid, not part of the benchmark run.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
-from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The test suite's server helper (tests/embedded_server.py), as bench/demo.py uses it.
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+
+from embedded_server import server_uri  # noqa: E402
+
 COLLECTED = re.compile(r"==\d+== Collected : (\d+)")
-
-
-def _load(name: str, path: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def child(uri: str, impl: str, warmup: int, txns: int) -> None:
     """The measured process: ``warmup`` + ``txns`` transactions, one task."""
-    bench = _load("_motorx_bench_e2e", os.path.join(HERE, "test_e2e_bench.py"))
+    import test_e2e_bench as bench  # bench/ is sys.path[0] for a script in it
     runner = bench.Runner("asyncio")
     case = bench.TransactionCase(runner, bench.DRIVERS[impl], uri, "instructions", 1, warmup)
     try:
@@ -87,18 +81,10 @@ def main() -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not on PATH (Debian: apt install valgrind)", file=sys.stderr)
         return 2
-    uri = os.environ.get("MONGODB_URI")
-    server = None
-    if not uri:
-        embedded = _load("_motorx_bench_embedded", os.path.join(os.path.dirname(HERE), "tests", "embedded_server.py"))
-        executable = embedded.find_secantusd()
-        if executable is None:
+    with server_uri() as uri:
+        if uri is None:
             print("no server: set MOTORX_SECANTUSD or MONGODB_URI", file=sys.stderr)
             return 2
-        server = embedded.EmbeddedServer(executable)
-        server.start()
-        uri = server.uri
-    try:
         per_txn: dict[str, float] = {}
         for impl in args.impls:
             base = count(uri, impl, args.warmup, 0)
@@ -109,9 +95,6 @@ def main() -> int:
             for other in ("pymongo", "motor"):
                 if other in per_txn:
                     print("motorx / %-7s %.3f" % (other, per_txn["motorx"] / per_txn[other]))
-    finally:
-        if server is not None:
-            server.stop()
     return 0
 
 

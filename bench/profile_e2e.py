@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import io
 import os
 import pstats
@@ -26,15 +25,10 @@ import sys
 from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The test suite's server helper (tests/embedded_server.py), as bench/demo.py uses it.
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
-
-def _load(name: str, path: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from embedded_server import server_uri  # noqa: E402
 
 
 def _cpu() -> float:
@@ -76,24 +70,13 @@ def main() -> int:
     parser.add_argument("--txns", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    bench = _load("_motorx_bench_e2e", os.path.join(HERE, "test_e2e_bench.py"))
-    uri = os.environ.get("MONGODB_URI")
-    server = None
-    if not uri:
-        embedded = _load("_motorx_bench_embedded", os.path.join(os.path.dirname(HERE), "tests", "embedded_server.py"))
-        executable = embedded.find_secantusd()
-        if executable is None:
+    import test_e2e_bench as bench  # bench/ is sys.path[0] for a script in it
+    with server_uri() as uri:
+        if uri is None:
             print("no server: set MOTORX_SECANTUSD or MONGODB_URI", file=sys.stderr)
             return 2
-        server = embedded.EmbeddedServer(executable)
-        server.start()
-        uri = server.uri
-    try:
         for impl in args.impls:
             profile(bench, uri, impl, args.tasks, args.txns, args.top)
-    finally:
-        if server is not None:
-            server.stop()
     return 0
 
 

@@ -1,12 +1,13 @@
 """Start and stop the embedded MongoDB-wire test server (SecantusDB) by PID.
 
-Used by the test suite's session fixture and by the demo.  SecantusDB is a
+Used by the test suite's session fixture, the demo and the benchmarks.  SecantusDB is a
 GPL dev tool living in its own virtual environment (``.venv-secantus``,
 made by ``scripts/test``/``scripts/demo``); motorx never imports it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Optional
 
@@ -139,3 +141,26 @@ class EmbeddedServer:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout)
         self._log.close()
+
+
+@contextlib.contextmanager
+def server_uri() -> Iterator[Optional[str]]:
+    """``$MONGODB_URI`` when set, else the URI of an embedded server started here.
+
+    The embedded server is stopped by PID on exit.  Yields None when there is
+    neither (no ``secantusd-py`` found): the caller says so its own way.
+    """
+    uri = os.environ.get("MONGODB_URI")
+    if uri:
+        yield uri
+        return
+    executable = find_secantusd()
+    if executable is None:
+        yield None
+        return
+    server = EmbeddedServer(executable)
+    server.start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
