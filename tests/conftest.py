@@ -12,35 +12,25 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from embedded_server import EmbeddedServer, find_secantusd
+from embedded_server import server_uri
 from flavours import Flavour
 from pymongo import MongoClient
 
 
 @pytest.fixture(scope="session")
 def mongodb_uri() -> Iterator[str]:
-    uri = os.environ.get("MONGODB_URI")
-    if uri:
+    with server_uri() as uri:
+        if uri is None:
+            pytest.fail(
+                "no test server: set MONGODB_URI, or run the suite with scripts/test, "
+                "which installs the embedded server (SecantusDB) into .venv-secantus",
+                pytrace=False,
+            )
         yield uri
-        return
-    executable = find_secantusd()
-    if executable is None:
-        pytest.fail(
-            "no test server: set MONGODB_URI, or run the suite with scripts/test, "
-            "which installs the embedded server (SecantusDB) into .venv-secantus",
-            pytrace=False,
-        )
-    server = EmbeddedServer(executable)
-    server.start()
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
