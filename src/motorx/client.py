@@ -28,6 +28,7 @@ from motorx.cursor import AgnosticCommandCursor
 from motorx.database import AgnosticDatabase
 from motorx.monitoring import split_listeners
 from motorx.session import AgnosticClientSession, _pymongo_start_session, run_with_session
+from motorx._futures import returns_future
 
 _NOT_GIVEN: Any = object()
 
@@ -357,6 +358,7 @@ class AgnosticClient(Generic[DatabaseT]):
 
     # -- commands ------------------------------------------------------------
 
+    @returns_future
     async def list_database_names(self, session: Any = None, comment: Any = None) -> list[str]:
         return await run_with_session(
             self._delegate.list_database_names, (), {"session": session, "comment": comment}
@@ -371,6 +373,7 @@ class AgnosticClient(Generic[DatabaseT]):
         motorx_session = session if isinstance(session, AgnosticClientSession) else None
         return self._command_cursor_class(cursor, self, motorx_session)
 
+    @returns_future
     async def bulk_write(
         self,
         models: Sequence[Any],
@@ -429,6 +432,7 @@ class AgnosticClient(Generic[DatabaseT]):
             show_expanded_events,
         )
 
+    @returns_future
     async def drop_database(self, name_or_database: Any, session: Any = None, comment: Any = None) -> None:
         if isinstance(name_or_database, AgnosticDatabase):
             name_or_database = name_or_database.delegate
@@ -436,6 +440,7 @@ class AgnosticClient(Generic[DatabaseT]):
             self._delegate.drop_database, (name_or_database,), {"session": session, "comment": comment}
         )
 
+    @returns_future
     async def server_info(self, session: Any = None) -> Mapping[str, Any]:
         return await run_with_session(self._delegate.server_info, (), {"session": session})
 

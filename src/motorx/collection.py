@@ -33,6 +33,7 @@ from motorx.cursor import (
     AgnosticRawBatchCursor,
 )
 from motorx.session import run_with_session, split_session
+from motorx._futures import returns_future
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -183,6 +184,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
 
     # -- writes --------------------------------------------------------------
 
+    @returns_future
     async def insert_one(
         self,
         document: Any,
@@ -196,6 +198,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             {"bypass_document_validation": bypass_document_validation, "session": session, "comment": comment},
         )
 
+    @returns_future
     async def insert_many(
         self,
         documents: Iterable[Any],
@@ -215,6 +218,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             },
         )
 
+    @returns_future
     async def replace_one(
         self,
         filter: Mapping[str, Any],
@@ -243,6 +247,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             },
         )
 
+    @returns_future
     async def update_one(
         self,
         filter: Mapping[str, Any],
@@ -273,6 +278,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             },
         )
 
+    @returns_future
     async def update_many(
         self,
         filter: Mapping[str, Any],
@@ -301,6 +307,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             },
         )
 
+    @returns_future
     async def delete_one(
         self,
         filter: Mapping[str, Any],
@@ -316,6 +323,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             {"collation": collation, "hint": hint, "session": session, "let": let, "comment": comment},
         )
 
+    @returns_future
     async def delete_many(
         self,
         filter: Mapping[str, Any],
@@ -331,6 +339,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             {"collation": collation, "hint": hint, "session": session, "let": let, "comment": comment},
         )
 
+    @returns_future
     async def bulk_write(
         self,
         requests: Sequence[Any],
@@ -352,6 +361,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             },
         )
 
+    @returns_future
     async def find_one_and_delete(
         self,
         filter: Mapping[str, Any],
@@ -366,6 +376,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         kwargs.update(projection=projection, sort=sort, hint=hint, session=session, let=let, comment=comment)
         return await run_with_session(self._delegate.find_one_and_delete, (filter,), kwargs)
 
+    @returns_future
     async def find_one_and_replace(
         self,
         filter: Mapping[str, Any],
@@ -392,6 +403,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         )
         return await run_with_session(self._delegate.find_one_and_replace, (filter, replacement), kwargs)
 
+    @returns_future
     async def find_one_and_update(
         self,
         filter: Mapping[str, Any],
@@ -422,6 +434,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
 
     # -- reads ---------------------------------------------------------------
 
+    @returns_future
     async def find_one(self, filter: Optional[Any] = None, *args: Any, **kwargs: Any) -> Optional[Any]:
         """The first matching document or None; takes ``find()``'s arguments."""
         return await run_with_session(self._delegate.find_one, (filter, *args), kwargs)
@@ -436,16 +449,19 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         session, args = split_session(args, kwargs)
         return self._raw_batch_cursor_class(self._delegate.find_raw_batches(*args, **kwargs), self, session)
 
+    @returns_future
     async def count_documents(
         self, filter: Mapping[str, Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
     ) -> int:
         kwargs.update(session=session, comment=comment)
         return await run_with_session(self._delegate.count_documents, (filter,), kwargs)
 
+    @returns_future
     async def estimated_document_count(self, comment: Optional[Any] = None, **kwargs: Any) -> int:
         kwargs["comment"] = comment
         return await self._delegate.estimated_document_count(**kwargs)
 
+    @returns_future
     async def distinct(
         self,
         key: str,
@@ -504,20 +520,24 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
 
     # -- indexes -------------------------------------------------------------
 
+    @returns_future
     async def create_index(self, keys: Any, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> str:
         kwargs.update(session=session, comment=comment)
         return await run_with_session(self._delegate.create_index, (keys,), kwargs)
 
+    @returns_future
     async def create_indexes(
         self, indexes: Sequence[Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
     ) -> list[str]:
         kwargs.update(session=session, comment=comment)
         return await run_with_session(self._delegate.create_indexes, (indexes,), kwargs)
 
+    @returns_future
     async def drop_index(self, index_or_name: Any, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
         kwargs.update(session=session, comment=comment)
         await run_with_session(self._delegate.drop_index, (index_or_name,), kwargs)
 
+    @returns_future
     async def drop_indexes(self, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
         kwargs.update(session=session, comment=comment)
         await run_with_session(self._delegate.drop_indexes, (), kwargs)
@@ -529,25 +549,30 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             self, self._delegate.list_indexes, (), kwargs, batch_size_option=False
         )
 
+    @returns_future
     async def index_information(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
         return await run_with_session(self._delegate.index_information, (), {"session": session, "comment": comment})
 
+    @returns_future
     async def create_search_index(
         self, model: Any, session: Any = None, comment: Any = None, **kwargs: Any
     ) -> str:
         kwargs.update(session=session, comment=comment)
         return await run_with_session(self._delegate.create_search_index, (model,), kwargs)
 
+    @returns_future
     async def create_search_indexes(
         self, models: list[Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
     ) -> list[str]:
         kwargs.update(session=session, comment=comment)
         return await run_with_session(self._delegate.create_search_indexes, (models,), kwargs)
 
+    @returns_future
     async def drop_search_index(self, name: str, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
         kwargs.update(session=session, comment=comment)
         await run_with_session(self._delegate.drop_search_index, (name,), kwargs)
 
+    @returns_future
     async def update_search_index(
         self,
         name: str,
@@ -567,6 +592,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
 
     # -- the collection itself -----------------------------------------------
 
+    @returns_future
     async def drop(
         self, session: Any = None, comment: Optional[Any] = None, encrypted_fields: Optional[Mapping[str, Any]] = None
     ) -> None:
@@ -574,12 +600,14 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
             self._delegate.drop, (), {"session": session, "comment": comment, "encrypted_fields": encrypted_fields}
         )
 
+    @returns_future
     async def rename(
         self, new_name: str, session: Any = None, comment: Optional[Any] = None, **kwargs: Any
     ) -> MutableMapping[str, Any]:
         kwargs.update(session=session, comment=comment)
         return await run_with_session(self._delegate.rename, (new_name,), kwargs)
 
+    @returns_future
     async def options(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
         return await run_with_session(self._delegate.options, (), {"session": session, "comment": comment})
 

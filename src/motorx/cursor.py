@@ -30,6 +30,7 @@ from pymongo.cursor_shared import _QUERY_OPTIONS
 from pymongo.errors import InvalidOperation
 
 from motorx.session import AgnosticClientSession, split_session
+from motorx._futures import returns_future, start_operation
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -156,6 +157,7 @@ class _BaseCursor:
     async def __anext__(self) -> Any:
         return await self.next()
 
+    @returns_future
     async def to_list(self, length: Optional[int] = None) -> list[Any]:
         """Up to ``length`` documents (all of them when ``None``); ``[]`` once exhausted."""
         _check_length(length)
@@ -177,7 +179,7 @@ class _BaseCursor:
         return result
 
     @property
-    def fetch_next(self) -> Coroutine[Any, Any, bool]:
+    def fetch_next(self) -> asyncio.Future[bool]:
         """**Deprecated** (as in Motor): ``while await cursor.fetch_next: cursor.next_object()``.
 
         Resolves to True when :meth:`next_object` will return a document.
@@ -188,7 +190,9 @@ class _BaseCursor:
             DeprecationWarning,
             stacklevel=2,
         )
-        return self._fetch_one()
+        return start_operation(self._fetch_one())
+
+    fetch_next.fget.returns_future = True  # type: ignore[attr-defined]
 
     async def _fetch_one(self) -> bool:
         if self._peeked:
@@ -355,6 +359,7 @@ class AgnosticCursor(_BaseCursor):
 
     # -- reads that run their own command --------------------------------------
 
+    @returns_future
     async def distinct(self, key: str) -> list[Any]:
         """Distinct values of ``key`` among this cursor's documents."""
         await self._fetch_started()
@@ -363,6 +368,7 @@ class AgnosticCursor(_BaseCursor):
         finally:
             self._fetch_done()
 
+    @returns_future
     async def explain(self) -> Any:
         """The server's explain output for this query."""
         await self._fetch_started()

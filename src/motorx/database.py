@@ -21,6 +21,7 @@ from motorx.change_stream import AgnosticChangeStream
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
 from motorx.session import run_with_session, split_session
+from motorx._futures import returns_future
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -166,6 +167,7 @@ class AgnosticDatabase(Generic[CollectionT]):
 
     # -- commands ------------------------------------------------------------
 
+    @returns_future
     async def command(
         self,
         command: Union[str, MutableMapping[str, Any]],
@@ -273,6 +275,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         delegate = await run_with_session(self._delegate.create_collection, (name,), kwargs)
         return self._collection_class(self, name, _delegate=delegate)  # type: ignore[return-value]
 
+    @returns_future
     async def drop_collection(
         self,
         name_or_collection: Union[str, AgnosticCollection],
@@ -286,6 +289,7 @@ class AgnosticDatabase(Generic[CollectionT]):
             {"session": session, "comment": comment, "encrypted_fields": encrypted_fields},
         )
 
+    @returns_future
     async def list_collection_names(
         self,
         session: Any = None,
@@ -307,6 +311,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         kwargs.update(session=session, filter=filter, comment=comment)
         return await self._command_cursor(self._delegate.list_collections, (), kwargs)
 
+    @returns_future
     async def validate_collection(
         self,
         name_or_collection: Union[str, AgnosticCollection],
@@ -322,6 +327,7 @@ class AgnosticDatabase(Generic[CollectionT]):
             {"scandata": scandata, "full": full, "session": session, "background": background, "comment": comment},
         )
 
+    @returns_future
     async def dereference(
         self, dbref: DBRef, session: Any = None, comment: Optional[Any] = None, **kwargs: Any
     ) -> Optional[Any]:

@@ -16,6 +16,7 @@ from pymongo.asynchronous.encryption import AsyncClientEncryption
 
 from motorx._framework import AsyncioFramework
 from motorx.cursor import AgnosticCursor
+from motorx._futures import returns_future
 
 
 class AgnosticClientEncryption:
@@ -66,6 +67,7 @@ class AgnosticClientEncryption:
 
     # -- data keys -----------------------------------------------------------
 
+    @returns_future
     async def create_data_key(
         self,
         kms_provider: str,
@@ -75,6 +77,7 @@ class AgnosticClientEncryption:
     ) -> Any:
         return await self._delegate.create_data_key(kms_provider, master_key, key_alt_names, key_material)
 
+    @returns_future
     async def rewrap_many_data_key(
         self,
         filter: Mapping[str, Any],
@@ -83,9 +86,11 @@ class AgnosticClientEncryption:
     ) -> Any:
         return await self._delegate.rewrap_many_data_key(filter, provider, master_key)
 
+    @returns_future
     async def delete_key(self, id: Any) -> Any:
         return await self._delegate.delete_key(id)
 
+    @returns_future
     async def get_key(self, id: Any) -> Optional[Any]:
         return await self._delegate.get_key(id)
 
@@ -101,17 +106,21 @@ class AgnosticClientEncryption:
         cursor: AgnosticCursor = cursor_class(self._delegate.get_keys(), collection)
         return cursor
 
+    @returns_future
     async def add_key_alt_name(self, id: Any, key_alt_name: str) -> Any:
         return await self._delegate.add_key_alt_name(id, key_alt_name)
 
+    @returns_future
     async def get_key_by_alt_name(self, key_alt_name: str) -> Optional[Any]:
         return await self._delegate.get_key_by_alt_name(key_alt_name)
 
+    @returns_future
     async def remove_key_alt_name(self, id: Any, key_alt_name: str) -> Optional[Any]:
         return await self._delegate.remove_key_alt_name(id, key_alt_name)
 
     # -- encryption ----------------------------------------------------------
 
+    @returns_future
     async def encrypt(
         self,
         value: Any,
@@ -132,6 +141,7 @@ class AgnosticClientEncryption:
             value, algorithm, key_id, key_alt_name, query_type, contention_factor, range_opts, **extra
         )
 
+    @returns_future
     async def encrypt_expression(
         self,
         expression: Mapping[str, Any],
@@ -146,6 +156,7 @@ class AgnosticClientEncryption:
             expression, algorithm, key_id, key_alt_name, query_type, contention_factor, range_opts
         )
 
+    @returns_future
     async def decrypt(self, value: Any) -> Any:
         return await self._delegate.decrypt(value)
 
@@ -166,6 +177,7 @@ class AgnosticClientEncryption:
 
     # -- closing -------------------------------------------------------------
 
+    @returns_future
     async def close(self) -> None:
         await self._delegate.close()
 

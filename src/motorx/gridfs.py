@@ -53,6 +53,7 @@ from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCursor
 from motorx.database import AgnosticDatabase
 from motorx.session import AgnosticClientSession, check_session_type
+from motorx._futures import returns_future
 
 __all__ = [
     "AgnosticGridFSBucket",
@@ -261,6 +262,7 @@ class AgnosticGridOut:
 
     # -- reading ---------------------------------------------------------------
 
+    @returns_future
     async def open(self) -> AgnosticGridOut:
         """Fetch the file document; raises ``gridfs.errors.NoFile`` if there is none."""
         await self._delegate.open()
@@ -273,16 +275,19 @@ class AgnosticGridOut:
             position, self._pending_seek = self._pending_seek, None
             await self._delegate.seek(position)
 
+    @returns_future
     async def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes (all the rest when negative)."""
         await self._before_read()
         return await self._delegate.read(size)
 
+    @returns_future
     async def readchunk(self) -> bytes:
         """The rest of the current chunk; ``b""`` at the end of the file."""
         await self._before_read()
         return await self._delegate.readchunk()
 
+    @returns_future
     async def readline(self, size: int = -1, /) -> bytes:
         """One line (up to and including ``b"\\n"``), or up to ``size`` bytes."""
         await self._before_read()
@@ -486,24 +491,29 @@ class AgnosticGridIn:
 
     # -- writing -------------------------------------------------------------------
 
+    @returns_future
     async def write(self, data: Any) -> None:
         """Write ``bytes``, a ``str`` (if the file has an ``encoding``), or the
         contents of a file-like object (whose ``read`` may be a coroutine, so a
         motorx GridOut can be copied in)."""
         await self._delegate.write(data)
 
+    @returns_future
     async def writelines(self, sequence: Iterable[Any]) -> None:
         """Write each item of ``sequence``; no separators are added."""
         await self._delegate.writelines(sequence)
 
+    @returns_future
     async def close(self) -> None:
         """Flush the last chunk and store the file document; idempotent."""
         await self._delegate.close()
 
+    @returns_future
     async def abort(self) -> None:
         """Remove the chunks written so far, and close."""
         await self._delegate.abort()
 
+    @returns_future
     async def set(self, name: str, value: Any) -> None:
         """Set a field of the file document; on the server at once if already closed."""
         await self._delegate.set(name, value)
@@ -557,6 +567,7 @@ class AgnosticGridOutCursor(AgnosticCursor):
 
     __anext__ = next
 
+    @returns_future
     async def to_list(self, length: Optional[int] = None) -> list[AgnosticGridOut]:
         """Up to ``length`` files (all when ``None``); fewer once exhausted."""
         # Not PyMongo's AsyncGridOutCursor.to_list: given a length it raises
@@ -697,6 +708,7 @@ class AgnosticGridFSBucket:
         )
         return self._grid_in_class(self._collection, delegate=grid_in)
 
+    @returns_future
     async def upload_from_stream(
         self,
         filename: str,
@@ -710,6 +722,7 @@ class AgnosticGridFSBucket:
             filename, source, chunk_size_bytes, metadata, session=_pymongo_session(session)
         )
 
+    @returns_future
     async def upload_from_stream_with_id(
         self,
         file_id: Any,
@@ -746,6 +759,7 @@ class AgnosticGridFSBucket:
         )
         return self._grid_out_class(self._collection, delegate=grid_out)
 
+    @returns_future
     async def download_to_stream(
         self, file_id: Any, destination: Any, session: _SessionArg = None
     ) -> None:
@@ -753,6 +767,7 @@ class AgnosticGridFSBucket:
         grid_out = await self.open_download_stream(file_id, session=session)
         await self._copy_to(grid_out, destination)
 
+    @returns_future
     async def download_to_stream_by_name(
         self, filename: str, destination: Any, revision: int = -1, session: _SessionArg = None
     ) -> None:
@@ -774,10 +789,12 @@ class AgnosticGridFSBucket:
 
     # -- management ----------------------------------------------------------------
 
+    @returns_future
     async def delete(self, file_id: Any, session: _SessionArg = None) -> None:
         """Remove the file with this ``_id`` and its chunks; ``NoFile`` if none."""
         await self._delegate.delete(file_id, session=_pymongo_session(session))
 
+    @returns_future
     async def rename(self, file_id: Any, new_filename: str, session: _SessionArg = None) -> None:
         """Rename the file with this ``_id``; ``NoFile`` if none."""
         # Not AsyncGridFSBucket.rename: on PyMongo 4.13 its "no such file"

@@ -43,6 +43,7 @@ from motorx.monitoring import GIVE_UP, TransactionListener, TransactionPublisher
 from motorx.monitoring import RAISE as EVENT_RAISE
 from motorx.monitoring import RETRY_COMMIT as EVENT_RETRY_COMMIT
 from motorx.monitoring import RETRY_TRANSACTION as EVENT_RETRY_TRANSACTION
+from motorx._futures import returns_future, start_operation
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
@@ -106,9 +107,9 @@ class _TransactionContext:
     ) -> None:
         if self._session.in_transaction:
             if exc_val is None:
-                await self._session.commit_transaction()
+                await self._session._commit_transaction()
             else:
-                await self._session.abort_transaction()
+                await self._session._abort_transaction(False)
 
     def __enter__(self) -> NoReturn:
         raise AttributeError(
@@ -306,8 +307,12 @@ class AgnosticClientSession(SessionBase):
                 f"transactions do not support unacknowledged write concern: {inherited!r}"
             )
 
+    @returns_future
     async def commit_transaction(self) -> None:
-        """Commit a multi-statement transaction."""
+        """Commit a multi-statement transaction (returns a started Future, as in Motor)."""
+        await self._commit_transaction()
+
+    async def _commit_transaction(self) -> None:
         core = self._core
         delegate = self._delegate
         options = core.begin_commit()
@@ -327,8 +332,9 @@ class AgnosticClientSession(SessionBase):
             # PyMongo ends in COMMITTED/COMMITTED_EMPTY even on error.
             core.leave_operation(delegate._transaction.state)
 
+    @returns_future
     async def abort_transaction(self) -> None:
-        """Abort a multi-statement transaction."""
+        """Abort a multi-statement transaction (returns a started Future, as in Motor)."""
         await self._abort_transaction(False)
 
     async def _abort_transaction(self, force: bool) -> None:
@@ -375,8 +381,11 @@ class AgnosticClientSession(SessionBase):
         finally:
             await delegate.abort_transaction()
 
-    def end_session(self) -> Coroutine[Any, Any, None]:
-        """Finish this session; an active transaction is aborted (a coroutine)."""
+    def end_session(self) -> asyncio.Future[None]:
+        """Finish this session; an active transaction is aborted (a started Future)."""
+        return start_operation(self._end_session())
+
+    def _end_session(self) -> Coroutine[Any, Any, None]:
         # A pending start never reached PyMongo, so PyMongo has nothing to
         # abort for it; PyMongo ends its session even if the abort fails.
         self._core.end()
@@ -519,7 +528,7 @@ class AgnosticClientSession(SessionBase):
         exc_val: Optional[BaseException],
         exc_tb: Optional[TracebackType],
     ) -> None:
-        await self.end_session()
+        await self._end_session()
 
     def __enter__(self) -> NoReturn:
         raise AttributeError(

@@ -1,0 +1,77 @@
+"""Motor's call model: an operation starts when its method is called.
+
+Motor's async methods are plain functions that return an asyncio Future,
+and the operation runs whether or not anyone awaits it.  motorx writes its
+operations as coroutines and marks the ones Motor returns a Future from with
+:func:`returns_future`: calling such a method wraps the coroutine in a task
+(a Future, with callbacks, ``result()``, ``cancel()``, awaitable any number
+of times) that starts at once.  On Python 3.12+ it starts eagerly, running
+to its first suspension inside the call, so no loop iteration is spent
+before the command is sent; on older Pythons it is scheduled to start on the
+loop's next iteration, in call order.
+
+Cancelling the Future cancels the operation's coroutine, as cancelling an
+awaited call does; so does cancelling a task that awaits it (asyncio
+cancels what a cancelled task waits on).  An exception nobody retrieves is
+reported by asyncio ("Task exception was never retrieved"), as for any task.
+
+The methods that stay coroutine functions in Motor (``with_transaction``,
+``start_session``, cursors' ``next`` ...) stay plain ``async def`` here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from motorx._framework import AsyncioFramework
+
+if TYPE_CHECKING:
+    from typing_extensions import Concatenate, ParamSpec
+
+    _P = ParamSpec("_P")
+
+_T = TypeVar("_T")
+_S = TypeVar("_S")
+
+__all__ = ["returns_future", "start_operation"]
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        # Called with no loop running (``loop.run_until_complete(coll.insert_one(d))``):
+        # the task belongs to the loop that will run it, the current one.
+        loop: asyncio.AbstractEventLoop = AsyncioFramework.get_event_loop()
+        return loop
+
+
+if sys.version_info >= (3, 12):
+
+    def start_operation(coro: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
+        """Run ``coro`` as a task that starts now (eagerly when a loop is running)."""
+        # eager_start falls back to scheduling when the loop is not running.
+        return asyncio.Task(coro, loop=_loop(), eager_start=True)
+
+else:
+
+    def start_operation(coro: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
+        """Run ``coro`` as a task scheduled at once (Python < 3.12 has no eager tasks)."""
+        return _loop().create_task(coro)
+
+
+def returns_future(
+    method: Callable[Concatenate[_S, _P], Coroutine[Any, Any, _T]],
+) -> Callable[Concatenate[_S, _P], asyncio.Future[_T]]:
+    """Make an ``async def`` method return a started Future, as Motor's do."""
+
+    @functools.wraps(method)
+    def call(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> asyncio.Future[_T]:
+        return start_operation(method(self, *args, **kwargs))
+
+    call.returns_future = True  # type: ignore[attr-defined]
+    return call
