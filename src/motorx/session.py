@@ -43,7 +43,7 @@ from motorx.monitoring import GIVE_UP, TransactionListener, TransactionPublisher
 from motorx.monitoring import RAISE as EVENT_RAISE
 from motorx.monitoring import RETRY_COMMIT as EVENT_RETRY_COMMIT
 from motorx.monitoring import RETRY_TRANSACTION as EVENT_RETRY_TRANSACTION
-from motorx._futures import returns_future, start_operation
+from motorx._futures import returns_future
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
@@ -381,9 +381,10 @@ class AgnosticClientSession(SessionBase):
         finally:
             await delegate.abort_transaction()
 
-    def end_session(self) -> asyncio.Future[None]:
+    @returns_future
+    async def end_session(self) -> None:
         """Finish this session; an active transaction is aborted (a started Future)."""
-        return start_operation(self._end_session())
+        await self._end_session()
 
     def _end_session(self) -> Coroutine[Any, Any, None]:
         # A pending start never reached PyMongo, so PyMongo has nothing to
