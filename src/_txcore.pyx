@@ -166,11 +166,21 @@ cdef class SessionCore:
         # under the other, whose later writes would then run outside any
         # transaction.  Refused before anything is sent.
         if self.in_use and (self.state == STARTING or self.state == IN_PROGRESS):
-            raise InvalidOperation(
-                "This session is running another operation of its transaction: "
-                "await a session's operations one at a time (one task per session)"
-            )
+            self.refuse_concurrent_operation()
         return 0
+
+    cpdef refuse_concurrent_operation(self):
+        """Raise the error for an operation from outside the transaction's code.
+
+        The Python layer queues the transaction's own operations (those of
+        the task that started it and of what it spawns); another task's
+        would run inside someone else's transaction.
+        """
+        raise InvalidOperation(
+            "This session is running another operation of its transaction: "
+            "only the code that started the transaction may use the session "
+            "until it ends (one task per session)"
+        )
 
     cpdef enter_operation(self):
         """An operation is about to run in this session (after any pending start).
@@ -322,7 +332,8 @@ cdef class SessionBase:
     cdef readonly object _delegate
     cdef readonly object _client
     cdef readonly SessionCore _core
-    # start_transaction's context holds nothing but the session: made once.
+    # The current transaction's context (motorx.session._TransactionContext):
+    # its queue of waiting operations and who may join it.
     cdef public object _transaction_context
     # The write concern a transaction inherits when start_transaction gets
     # none (session defaults, else the client's), found on first use: None
@@ -390,10 +401,9 @@ cdef class SessionBase:
             options = self._inherited_options
         # Held until the next await point: PyMongo's start is a coroutine.
         self._core.begin_transaction(options, True)
-        context = self._transaction_context
-        if context is None:
-            context = self._transaction_context = self._new_transaction_context()
-        return context
+        # The Python layer's context of this transaction (what the caller
+        # awaits with ``async with``; it also owns the transaction's queue).
+        return self._new_transaction_context()
 
     def _begin_with_transaction(
         self, read_concern, write_concern, read_preference, max_commit_time_ms

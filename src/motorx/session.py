@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections import deque
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
@@ -82,18 +84,72 @@ _pymongo_start_session: Optional[Callable[..., AsyncClientSession]] = getattr(
     AsyncMongoClient, "_start_session", None
 )
 
-# The pending-start blocks below are written out in each coroutine rather than
-# shared: a shared coroutine would add a frame to every commit and abort, the
-# paths the no-I/O benchmarks measure.
+# The transactions whose code runs in this context (see _TransactionContext.claim).
+_OWN_TRANSACTIONS: ContextVar[tuple[_TransactionContext, ...]] = ContextVar(
+    "motorx_own_transactions", default=()
+)
 
 
 class _TransactionContext:
-    """What ``start_transaction`` returns: commit on normal exit, abort on error."""
+    """One transaction of a session: what ``start_transaction`` returns, and its gate.
 
-    __slots__ = ("_session",)
+    As an async context manager it commits on normal exit and aborts on
+    error.  It also queues the transaction's operations: one runs at a time
+    (PyMongo's session cannot interleave them), the others wait their turn
+    in call order.  Only the transaction's own code may queue: the context
+    (task) that started it and the tasks it spawns, which inherit that
+    context; anyone else is refused while an operation is in flight, since
+    their write would silently belong to someone else's transaction.
+    """
+
+    __slots__ = ("_session", "_waiting", "_handed_over")
 
     def __init__(self, session: AgnosticClientSession) -> None:
         self._session = session
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        # The turn was passed to the first waiter, which has not resumed yet.
+        self._handed_over = False
+
+    def claim(self) -> None:
+        """Mark the calling context (and tasks it spawns later) as this transaction's code."""
+        # Finished transactions are dropped here, so a long-lived task keeps
+        # at most the ones still open.
+        own = tuple(context for context in _OWN_TRANSACTIONS.get() if context.is_current())
+        _OWN_TRANSACTIONS.set((*own, self))
+
+    def is_current(self) -> bool:
+        session = self._session
+        return session._transaction_context is self and session._core.in_transaction
+
+    def busy(self) -> bool:
+        return self._session._core.in_use or self._handed_over or bool(self._waiting)
+
+    async def wait_turn(self) -> None:
+        """Wait until the operations queued before this one are done."""
+        if self not in _OWN_TRANSACTIONS.get():
+            self._session._core.refuse_concurrent_operation()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                # Cancelled just as the turn came: hand it on.
+                self._handed_over = False
+                self.pass_turn()
+            else:
+                self._waiting.remove(waiter)
+            raise
+        self._handed_over = False
+
+    def pass_turn(self) -> None:
+        """The operation in flight finished: wake the next waiting one, if any."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                self._handed_over = True
+                waiter.set_result(None)
+                return
 
     async def __aenter__(self) -> _TransactionContext:
         await self._session._apply_pending_start()
@@ -105,7 +161,7 @@ class _TransactionContext:
         exc_val: Optional[BaseException],
         exc_tb: Optional[TracebackType],
     ) -> None:
-        if self._session.in_transaction:
+        if self.is_current():
             if exc_val is None:
                 await self._session._commit_transaction()
             else:
@@ -204,15 +260,6 @@ class AgnosticClientSession(SessionBase):
             # Inherited from the client alone: the same for all its sessions.
             self._client._learn_inherited_transaction_options(resolved)
 
-    def _after_operation(self) -> None:
-        # For operations run outside run_with_session (cursors, database
-        # helpers): the first command of a transaction moves PyMongo
-        # STARTING -> IN_PROGRESS.
-        core = self._core
-        state = self._delegate._transaction.state
-        if state != core.state and not core.start_pending and not core.ended:
-            core.observe(state)
-
     # -- Motor's public API --------------------------------------------------
 
     @property
@@ -279,8 +326,43 @@ class AgnosticClientSession(SessionBase):
             TransactionOptions(*options)
 
     def _new_transaction_context(self) -> _TransactionContext:
-        # Made once per session: it holds nothing but the session.
-        return _TransactionContext(self)
+        """A transaction began (``start_transaction`` or a ``with_transaction``
+        attempt): its context, claimed by the calling code."""
+        context = self._transaction_context = _TransactionContext(self)
+        context.claim()
+        return context
+
+    async def _enter_gate(self) -> Optional[_TransactionContext]:
+        """The gate every operation of this session passes (see _leave_gate).
+
+        Inside a transaction, waits for the operations queued before this
+        one; then applies a pending ``start_transaction``.  Returns the
+        transaction whose turn this is, for ``_leave_gate``.
+        """
+        core = self._core
+        context = self._transaction_context
+        if context is not None and core.in_transaction and context.busy():
+            await context.wait_turn()
+        if core.start_pending:
+            try:
+                await self._apply_pending_start()
+            except BaseException:
+                if context is not None and context._waiting:
+                    context.pass_turn()
+                raise
+        return context
+
+    async def _enter_operation(self) -> Optional[_TransactionContext]:
+        """``_enter_gate`` for a CRUD operation, cursor fetch or command: marks it in flight."""
+        context = await self._enter_gate()
+        self._core.enter_operation()
+        return context
+
+    def _leave_gate(self, context: Optional[_TransactionContext]) -> None:
+        """An operation finished: follow PyMongo's state, then the next one's turn."""
+        self._core.leave_operation(self._delegate._transaction.state)
+        if context is not None and context._waiting:
+            context.pass_turn()
 
     def _check_inherited_write_concern(self) -> None:
         """PyMongo's refusal of an unacknowledged write concern, at the call.
@@ -313,24 +395,14 @@ class AgnosticClientSession(SessionBase):
         await self._commit_transaction()
 
     async def _commit_transaction(self) -> None:
-        core = self._core
-        delegate = self._delegate
-        options = core.begin_commit()
-        if options is not None:
-            try:
-                if options is _NO_OPTIONS:
-                    await self._start_in_pymongo(options)
-                else:  # _start_in_pymongo inline: this is the hot path
-                    rc, wc, rp, max_commit = options
-                    await delegate.start_transaction(rc, wc, rp, max_commit)
-            except BaseException:
-                core.abandon_pending_start(delegate._transaction.state)
-                raise
+        # with_transaction's commits come here too: through the gate.
+        context = await self._enter_gate()
         try:
-            await delegate.commit_transaction()
+            self._core.begin_commit()  # a pending start was applied at the gate
+            await self._delegate.commit_transaction()
         finally:
             # PyMongo ends in COMMITTED/COMMITTED_EMPTY even on error.
-            core.leave_operation(delegate._transaction.state)
+            self._leave_gate(context)
 
     @returns_future
     async def abort_transaction(self) -> None:
@@ -339,21 +411,15 @@ class AgnosticClientSession(SessionBase):
 
     async def _abort_transaction(self, force: bool) -> None:
         # force: with_transaction aborting its own transaction after the
-        # callback failed, even if an operation of it is still in flight.
-        core = self._core
-        delegate = self._delegate
-        options = core.begin_abort(force)
-        if options is not None:
-            try:
-                await self._start_in_pymongo(options)
-            except BaseException:
-                core.abandon_pending_start(delegate._transaction.state)
-                raise
+        # callback failed, even if an operation of it is still in flight
+        # (its transactions are never pending, so nothing is skipped).
+        context = None if force else await self._enter_gate()
         try:
-            await delegate.abort_transaction()
+            self._core.begin_abort(force)
+            await self._delegate.abort_transaction()
         finally:
             # PyMongo ends in ABORTED even when the abort command fails.
-            core.leave_operation(delegate._transaction.state)
+            self._leave_gate(context)
         if self._fence_collection is not None:
             await self._fence()
 
@@ -431,6 +497,7 @@ class AgnosticClientSession(SessionBase):
                 return await self.with_transaction(
                     coro, read_concern, write_concern, read_preference, max_commit_time_ms
                 )
+        self._new_transaction_context()
         options = loop.options
         listeners = loop.listeners
         publisher = None if not listeners else self._publisher(listeners)
@@ -472,19 +539,14 @@ class AgnosticClientSession(SessionBase):
 
             while True:
                 try:
-                    await delegate.commit_transaction()
+                    await self._commit_transaction()
                 except PyMongoError as exc:
-                    core.observe(delegate._transaction.state)
                     action = _after_commit_error(loop, exc, publisher)
                     if action == RETRY_COMMIT:
                         continue
                     if action == RETRY_TRANSACTION:
                         break
                     raise
-                except BaseException:
-                    core.observe(delegate._transaction.state)
-                    raise
-                core.observe(delegate._transaction.state)
                 if publisher is not None:
                     publisher.committed(
                         loop.attempt, loop.commit_attempts + 1, loop.total_backoff, loop.elapsed()
@@ -512,6 +574,7 @@ class AgnosticClientSession(SessionBase):
             publisher.backoff(loop.attempt, backoff)
             publisher.attempt_started(loop.attempt)
         self._core.begin_transaction(options, False)
+        self._new_transaction_context()
 
     def _publisher(self, listeners: tuple[TransactionListener, ...]) -> TransactionPublisher:
         return TransactionPublisher(
@@ -644,20 +707,16 @@ async def run_with_session(
     session, args = split_session(args, kwargs)
     if session is None:
         return await method(*args, **kwargs)
-    core = session._core
-    if core.start_pending:
-        await session._apply_pending_start()
-    # One operation of a transaction at a time (see SessionCore.enter_operation).
-    core.enter_operation()
+    context = await session._enter_operation()
     try:
         return await method(*args, **kwargs)
     except (asyncio.CancelledError, NetworkTimeout):
         # Given up on by the client, the command may still run on the server.
-        if core.state == _STARTING:
+        if session._core.state == _STARTING:
             # The first operation of the transaction: see AgnosticClientSession._fence.
             target = getattr(method, "__self__", None)
             if isinstance(target, AsyncCollection):
                 session._fence_collection = target
         raise
     finally:
-        core.leave_operation(session._delegate._transaction.state)
+        session._leave_gate(context)
