@@ -22,14 +22,15 @@ import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.cursor_shared import _QUERY_OPTIONS
 from pymongo.errors import InvalidOperation
 
-from motorx.session import AgnosticClientSession, split_session
+from motorx._typing import _DocumentType
+from motorx.session import AgnosticClientSession, _TransactionContext, split_session
 from motorx._futures import returns_future, start_operation
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _spawn(coro: Coroutine[Any, Any, Any], io_loop: Any) -> asyncio.Future[Any]:
     return loop.create_task(coro)
 
 
-class _BaseCursor:
+class _BaseCursor(Generic[_DocumentType]):
     """What every Motor cursor has; subclasses say how to reach PyMongo's cursor."""
 
     _session: Optional[AgnosticClientSession]
@@ -84,15 +85,15 @@ class _BaseCursor:
         self._session = session
         # Documents fetched by the deprecated ``fetch_next`` and not yet
         # handed out by ``next_object``/``next``/``to_list``.
-        self._peeked: deque[Any] = deque()
+        self._peeked: deque[_DocumentType] = deque()
 
     # -- subclass hooks ------------------------------------------------------
 
-    def _current(self) -> Optional[Union[AsyncCursor[Any], AsyncCommandCursor[Any]]]:
+    def _current(self) -> Optional[Union[AsyncCursor[_DocumentType], AsyncCommandCursor[_DocumentType]]]:
         """The PyMongo cursor if it exists yet (latent cursors: after start)."""
         raise NotImplementedError
 
-    async def _started(self) -> Optional[Union[AsyncCursor[Any], AsyncCommandCursor[Any]]]:
+    async def _started(self) -> Optional[Union[AsyncCursor[_DocumentType], AsyncCommandCursor[_DocumentType]]]:
         """The PyMongo cursor, starting it if needed; None once closed unstarted."""
         raise NotImplementedError
 
@@ -101,14 +102,16 @@ class _BaseCursor:
 
     # -- session bookkeeping (a pending start_transaction, PyMongo's state) ---
 
-    async def _fetch_started(self) -> None:
+    async def _fetch_started(self) -> Optional[_TransactionContext]:
+        """Enter the session's gate before a command (find, getMore, ...)."""
         session = self._session
-        if session is not None and session._core.start_pending:
-            await session._apply_pending_start()
+        if session is None:
+            return None
+        return await session._enter_operation()
 
-    def _fetch_done(self) -> None:
+    def _fetch_done(self, gate: Optional[_TransactionContext]) -> None:
         if self._session is not None:
-            self._session._after_operation()
+            self._session._leave_gate(gate)
 
     # -- Motor's members -----------------------------------------------------
 
@@ -138,27 +141,27 @@ class _BaseCursor:
     def get_io_loop(self) -> Any:
         return self._owner.get_io_loop()
 
-    async def next(self) -> Any:
+    async def next(self) -> _DocumentType:
         """The next document; raises ``StopAsyncIteration`` when exhausted."""
         if self._peeked:
             return self._peeked.popleft()
         cursor = await self._started()
         if cursor is None:
             raise StopAsyncIteration
-        await self._fetch_started()
+        gate = await self._fetch_started()
         try:
             return await cursor.next()
         finally:
-            self._fetch_done()
+            self._fetch_done(gate)
 
     def __aiter__(self: _C) -> _C:
         return self
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> _DocumentType:
         return await self.next()
 
     @returns_future
-    async def to_list(self, length: Optional[int] = None) -> list[Any]:
+    async def to_list(self, length: Optional[int] = None) -> list[_DocumentType]:
         """Up to ``length`` documents (all of them when ``None``); ``[]`` once exhausted."""
         _check_length(length)
         if self._is_tailable():
@@ -171,11 +174,11 @@ class _BaseCursor:
         cursor = await self._started()
         if cursor is None or not cursor.alive:
             return result
-        await self._fetch_started()
+        gate = await self._fetch_started()
         try:
             result.extend(await cursor.to_list(None if length is None else length - len(result)))
         finally:
-            self._fetch_done()
+            self._fetch_done(gate)
         return result
 
     @property
@@ -258,17 +261,17 @@ class _BaseCursor:
         await self.close()
 
 
-class AgnosticCursor(_BaseCursor):
+class AgnosticCursor(_BaseCursor[_DocumentType]):
     """The cursor ``find()`` returns; the query is sent on first iteration."""
 
     def __init__(
-        self, cursor: AsyncCursor[Any], collection: Any, session: Optional[AgnosticClientSession] = None
+        self, cursor: AsyncCursor[_DocumentType], collection: Any, session: Optional[AgnosticClientSession] = None
     ) -> None:
         super().__init__(collection, session)
         self._delegate = cursor
 
     @property
-    def delegate(self) -> AsyncCursor[Any]:
+    def delegate(self) -> AsyncCursor[_DocumentType]:
         """The PyMongo ``AsyncCursor`` this cursor wraps."""
         return self._delegate
 
@@ -277,10 +280,10 @@ class AgnosticCursor(_BaseCursor):
         """The motorx collection this cursor reads."""
         return self._owner
 
-    def _current(self) -> AsyncCursor[Any]:
+    def _current(self) -> AsyncCursor[_DocumentType]:
         return self._delegate
 
-    async def _started(self) -> AsyncCursor[Any]:
+    async def _started(self) -> AsyncCursor[_DocumentType]:
         return self._delegate
 
     def _is_tailable(self) -> bool:
@@ -362,20 +365,20 @@ class AgnosticCursor(_BaseCursor):
     @returns_future
     async def distinct(self, key: str) -> list[Any]:
         """Distinct values of ``key`` among this cursor's documents."""
-        await self._fetch_started()
+        gate = await self._fetch_started()
         try:
             return await self._delegate.distinct(key)
         finally:
-            self._fetch_done()
+            self._fetch_done(gate)
 
     @returns_future
-    async def explain(self) -> Any:
+    async def explain(self) -> _DocumentType:
         """The server's explain output for this query."""
-        await self._fetch_started()
+        gate = await self._fetch_started()
         try:
             return await self._delegate.explain()
         finally:
-            self._fetch_done()
+            self._fetch_done(gate)
 
     # -- starting over -------------------------------------------------------
 
@@ -406,16 +409,16 @@ class AgnosticCursor(_BaseCursor):
         return type(self)(self._delegate.__deepcopy__(memo), self._owner, self._session)
 
 
-class AgnosticRawBatchCursor(AgnosticCursor):
+class AgnosticRawBatchCursor(AgnosticCursor[_DocumentType]):
     """What ``find_raw_batches()`` returns: each item is a batch of raw BSON bytes."""
 
 
-class AgnosticCommandCursor(_BaseCursor):
+class AgnosticCommandCursor(_BaseCursor[_DocumentType]):
     """A command cursor that exists already (``list_collections()`` and the like)."""
 
     def __init__(
         self,
-        cursor: Optional[AsyncCommandCursor[Any]],
+        cursor: Optional[AsyncCommandCursor[_DocumentType]],
         owner: Any,
         session: Optional[AgnosticClientSession] = None,
     ) -> None:
@@ -423,14 +426,14 @@ class AgnosticCommandCursor(_BaseCursor):
         self._delegate = cursor
 
     @property
-    def delegate(self) -> Optional[AsyncCommandCursor[Any]]:
+    def delegate(self) -> Optional[AsyncCommandCursor[_DocumentType]]:
         """The PyMongo ``AsyncCommandCursor`` (None until a latent cursor starts)."""
         return self._delegate
 
-    def _current(self) -> Optional[AsyncCommandCursor[Any]]:
+    def _current(self) -> Optional[AsyncCommandCursor[_DocumentType]]:
         return self._delegate
 
-    async def _started(self) -> Optional[AsyncCommandCursor[Any]]:
+    async def _started(self) -> Optional[AsyncCommandCursor[_DocumentType]]:
         return self._delegate
 
     def __repr__(self) -> str:
@@ -441,21 +444,21 @@ class AgnosticCommandCursor(_BaseCursor):
             self._delegate.batch_size(batch_size)
         return self
 
-    async def try_next(self) -> Optional[Any]:
+    async def try_next(self) -> Optional[_DocumentType]:
         """The next document without waiting for more: None if a getMore brings none."""
         if self._peeked:
             return self._peeked.popleft()
         cursor = await self._started()
         if cursor is None:
             return None
-        await self._fetch_started()
+        gate = await self._fetch_started()
         try:
             return await cursor.try_next()
         finally:
-            self._fetch_done()
+            self._fetch_done(gate)
 
 
-class AgnosticLatentCommandCursor(AgnosticCommandCursor):
+class AgnosticLatentCommandCursor(AgnosticCommandCursor[_DocumentType]):
     """A command cursor whose command (aggregate, listIndexes...) runs on first iteration."""
 
     def __init__(
@@ -497,14 +500,14 @@ class AgnosticLatentCommandCursor(AgnosticCommandCursor):
             self._delegate.batch_size(batch_size)
         return self
 
-    async def _started(self) -> Optional[AsyncCommandCursor[Any]]:
+    async def _started(self) -> Optional[AsyncCommandCursor[_DocumentType]]:
         if self._delegate is None and self._start is not None:
             start, self._start = self._start, None
-            await self._fetch_started()
+            gate = await self._fetch_started()
             try:
                 self._delegate = await start(*self._args, **self._kwargs)
             finally:
-                self._fetch_done()
+                self._fetch_done(gate)
             if self._batch_size is not None:
                 self._delegate.batch_size(self._batch_size)
         return self._delegate

@@ -16,7 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
-from motorx._typing import CollectionT
+from motorx._typing import _DocumentType
 from motorx.change_stream import AgnosticChangeStream
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
@@ -35,7 +35,7 @@ def _unwrap_collection(name_or_collection: Any) -> Any:
     return name_or_collection
 
 
-class AgnosticDatabase(Generic[CollectionT]):
+class AgnosticDatabase(Generic[_DocumentType]):
     """A MongoDB database; get one with ``client.name``, ``client[name]`` or ``get_database``."""
 
     _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
@@ -56,7 +56,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         return self._delegate
 
     @property
-    def client(self) -> AgnosticClient:
+    def client(self) -> AgnosticClient[_DocumentType]:
         """The motorx client this database belongs to."""
         return self._client
 
@@ -83,7 +83,7 @@ class AgnosticDatabase(Generic[CollectionT]):
     def get_io_loop(self) -> Any:
         return self._client.get_io_loop()
 
-    def __getattr__(self, name: str) -> CollectionT:
+    def __getattr__(self, name: str) -> AgnosticCollection[_DocumentType]:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s collection, use database[%r]."
@@ -91,8 +91,8 @@ class AgnosticDatabase(Generic[CollectionT]):
             )
         return self[name]
 
-    def __getitem__(self, name: str) -> CollectionT:
-        return self._collection_class(self, name)  # type: ignore[return-value]
+    def __getitem__(self, name: str) -> AgnosticCollection[_DocumentType]:
+        return self._collection_class(self, name)
 
     def get_collection(
         self,
@@ -101,10 +101,10 @@ class AgnosticDatabase(Generic[CollectionT]):
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> CollectionT:
+    ) -> AgnosticCollection[_DocumentType]:
         """The collection ``name`` with these options (a plain call, no I/O)."""
         delegate = self._delegate.get_collection(name, codec_options, read_preference, write_concern, read_concern)
-        return self._collection_class(self, name, _delegate=delegate)  # type: ignore[return-value]
+        return self._collection_class(self, name, _delegate=delegate)
 
     def with_options(
         self,
@@ -156,13 +156,13 @@ class AgnosticDatabase(Generic[CollectionT]):
 
     async def _command_cursor(self, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AgnosticCommandCursor:
         session, args = split_session(args, kwargs)
-        if session is not None and session._core.start_pending:
-            await session._apply_pending_start()
+        if session is None:
+            return self._command_cursor_class(await method(*args, **kwargs), self, session)
+        gate = await session._enter_operation()
         try:
             cursor = await method(*args, **kwargs)
         finally:
-            if session is not None:
-                session._after_operation()
+            session._leave_gate(gate)
         return self._command_cursor_class(cursor, self, session)
 
     # -- commands ------------------------------------------------------------
@@ -202,7 +202,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         comment: Optional[Any] = None,
         max_await_time_ms: Optional[int] = None,
         **kwargs: Any,
-    ) -> AgnosticCommandCursor:
+    ) -> AgnosticCommandCursor[_DocumentType]:
         """Run a command whose reply is a cursor; returns a motorx command cursor."""
         kwargs.update(
             value=value,
@@ -214,7 +214,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         )
         return await self._command_cursor(self._delegate.cursor_command, (command,), kwargs)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor:
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
         """A database aggregation (``$currentOp`` and the like), at once; runs on iteration."""
         return self._latent_command_cursor_class(self, self._delegate.aggregate, (pipeline, *args), kwargs)
 
@@ -232,7 +232,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         comment: Optional[Any] = None,
         full_document_before_change: Optional[str] = None,
         show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream:
+    ) -> AgnosticChangeStream[_DocumentType]:
         """A change stream on every collection of this database, at once; starts on first use."""
         return self._change_stream_class(
             self,
@@ -262,7 +262,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         session: Any = None,
         check_exists: Optional[bool] = True,
         **kwargs: Any,
-    ) -> CollectionT:
+    ) -> AgnosticCollection[_DocumentType]:
         """Create a collection explicitly (with options); returns the motorx collection."""
         kwargs.update(
             codec_options=codec_options,
@@ -273,7 +273,7 @@ class AgnosticDatabase(Generic[CollectionT]):
             check_exists=check_exists,
         )
         delegate = await run_with_session(self._delegate.create_collection, (name,), kwargs)
-        return self._collection_class(self, name, _delegate=delegate)  # type: ignore[return-value]
+        return self._collection_class(self, name, _delegate=delegate)
 
     @returns_future
     async def drop_collection(
@@ -306,7 +306,7 @@ class AgnosticDatabase(Generic[CollectionT]):
         filter: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
         **kwargs: Any,
-    ) -> AgnosticCommandCursor:
+    ) -> AgnosticCommandCursor[MutableMapping[str, Any]]:
         """A cursor over the collections' descriptions (awaited, as in Motor)."""
         kwargs.update(session=session, filter=filter, comment=comment)
         return await self._command_cursor(self._delegate.list_collections, (), kwargs)
@@ -330,7 +330,7 @@ class AgnosticDatabase(Generic[CollectionT]):
     @returns_future
     async def dereference(
         self, dbref: DBRef, session: Any = None, comment: Optional[Any] = None, **kwargs: Any
-    ) -> Optional[Any]:
+    ) -> Optional[_DocumentType]:
         """The document a DBRef points to, or None."""
         kwargs.update(session=session, comment=comment)
         return await run_with_session(self._delegate.dereference, (dbref,), kwargs)
