@@ -114,3 +114,66 @@ def test_misuse_fails_type_checking_with_the_expected_errors(
         f"{path.name}: mypy reported {sorted(actual)}, the file expects {sorted(expected)}\n"
         + typing_dir_result.stdout
     )
+
+
+# -- code typed against Motor, checked on Motor and on motorx ----------------
+#
+# tests/typing/motor/*.py import from ``motor`` and are written once: checked
+# as they are against Motor 3.7.1's own stubs (a test extra), they prove what
+# Motor accepts; checked as a copy with the motor imports pointed at motorx,
+# they must give exactly the same result (none for motor_typed.py, the marked
+# lines for fail_*.py).
+
+MOTOR_TYPED_FILES = sorted((TYPING_DIR / "motor").glob("*.py"))
+
+
+def as_motorx(source: str) -> str:
+    """The same program on motorx: only its motor imports change."""
+    source = re.sub(r"^(\s*)from motor([. ])", r"\1from motorx\2", source, flags=re.M)
+    source = re.sub(r"^(\s*)import motor$", r"\1import motorx as motor", source, flags=re.M)
+    assert not re.search(r"^\s*import motor[.,]", source, re.M), "write 'from motor... import'"
+    return source
+
+
+def expected_errors(path: Path) -> set[tuple[int, str]]:
+    expected: set[tuple[int, str]] = set()
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        match = EXPECTED.search(line)
+        if match:
+            expected.update((number, code) for code in re.split(r"[ ,]+", match["codes"]))
+    return expected
+
+
+def check_motor_typed(result: subprocess.CompletedProcess[str], what: str) -> None:
+    assert not result.stderr.strip(), result.stderr
+    found = errors_by_file(result.stdout)
+    for path in MOTOR_TYPED_FILES:
+        actual = found.get(path.name, set())
+        assert actual == expected_errors(path), (
+            f"{path.name} on {what}: mypy reported {sorted(actual)}, the file expects "
+            f"{sorted(expected_errors(path))}\n" + result.stdout
+        )
+
+
+def test_the_motor_typed_programs_exist() -> None:
+    names = [path.name for path in MOTOR_TYPED_FILES]
+    assert "motor_typed.py" in names, names
+    assert any(name.startswith("fail_") for name in names), names
+    for path in MOTOR_TYPED_FILES:
+        assert as_motorx(path.read_text()) != path.read_text(), f"{path.name} imports no motor"
+
+
+def test_motor_typed_code_type_checks_on_motor_itself(tmp_path: Path) -> None:
+    pytest.importorskip("motor", reason="motor 3.7.1 is a test extra")
+    result = run_mypy(tmp_path / "cache", *(str(p.relative_to(ROOT)) for p in MOTOR_TYPED_FILES))
+    check_motor_typed(result, "Motor 3.7.1")
+
+
+def test_motor_typed_code_type_checks_the_same_on_motorx(tmp_path: Path) -> None:
+    copies = []
+    for path in MOTOR_TYPED_FILES:
+        copy = tmp_path / path.name
+        copy.write_text(as_motorx(path.read_text()))
+        copies.append(str(copy))
+    result = run_mypy(tmp_path / "cache", *copies)
+    check_motor_typed(result, "motorx")

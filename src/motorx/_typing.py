@@ -1,46 +1,32 @@
-"""Type variables that let each flavour's classes hand out that flavour's classes.
+"""The document type variable every generic motorx class is parameterised by.
 
-``AsyncIOMotorClient`` is ``AgnosticClient[AsyncIOMotorDatabase]``, so a
-type checker knows ``client.db`` is an ``AsyncIOMotorDatabase`` (and so on
-down to cursors).  The variables have defaults, so the unparameterised
-agnostic classes stay valid annotations.  Defaults need
-``typing_extensions`` at type-checking time only: at run time these are
-plain ``TypeVar`` objects and motorx does not depend on typing_extensions.
-They are covariant: each only appears in what methods return, so
-``AsyncIOMotorCollection`` is an ``AgnosticCollection`` for the checker too.
+As in Motor, the client, database, collection, cursors and change stream are
+generic in the type of the documents they return:
+``AsyncIOMotorCollection[dict[str, Any]]`` gives ``find_one`` an
+``Optional[dict[str, Any]]`` result.  Unparameterised, the document type is
+``Any`` (the variable's default), so bare ``AsyncIOMotorCollection``
+annotations stay valid under ``mypy --strict``.  Which flavour class each
+accessor returns (``client.db`` is an ``AsyncIOMotorDatabase``) is declared
+by the flavour classes themselves, in motorx.motor_asyncio and
+motorx.motor_tornado, as Motor's stubs do.
+
+The default needs ``typing_extensions`` at type-checking time only: at run
+time this is a plain ``TypeVar`` and motorx does not depend on
+typing_extensions.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from typing_extensions import TypeVar
 
-    from motorx.change_stream import AgnosticChangeStream
-    from motorx.collection import AgnosticCollection
-    from motorx.cursor import AgnosticCursor, AgnosticLatentCommandCursor
-    from motorx.database import AgnosticDatabase
-
-    DatabaseT = TypeVar("DatabaseT", bound=AgnosticDatabase, default=AgnosticDatabase, covariant=True)
-    CollectionT = TypeVar("CollectionT", bound=AgnosticCollection, default=AgnosticCollection, covariant=True)
-    CursorT = TypeVar("CursorT", bound=AgnosticCursor, default=AgnosticCursor, covariant=True)
-    LatentCursorT = TypeVar(
-        "LatentCursorT",
-        bound=AgnosticLatentCommandCursor,
-        default=AgnosticLatentCommandCursor,
-        covariant=True,
-    )
-    ChangeStreamT = TypeVar(
-        "ChangeStreamT", bound=AgnosticChangeStream, default=AgnosticChangeStream, covariant=True
-    )
+    _DocumentType = TypeVar("_DocumentType", bound=Mapping[str, Any], default=Any)
 else:
     from typing import TypeVar
 
-    DatabaseT = TypeVar("DatabaseT", covariant=True)
-    CollectionT = TypeVar("CollectionT", covariant=True)
-    CursorT = TypeVar("CursorT", covariant=True)
-    LatentCursorT = TypeVar("LatentCursorT", covariant=True)
-    ChangeStreamT = TypeVar("ChangeStreamT", covariant=True)
+    _DocumentType = TypeVar("_DocumentType", bound=Mapping[str, Any])
 
-__all__ = ["ChangeStreamT", "CollectionT", "CursorT", "DatabaseT", "LatentCursorT"]
+__all__ = ["_DocumentType"]

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Optional
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 
+from motorx._typing import _DocumentType
 from motorx.session import run_with_session
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
-class AgnosticChangeStream:
+
+class AgnosticChangeStream(Generic[_DocumentType]):
     """A change stream cursor; get one from ``watch()``, never construct it yourself."""
 
     def __init__(
@@ -51,15 +55,15 @@ class AgnosticChangeStream:
             "full_document_before_change": full_document_before_change,
             "show_expanded_events": show_expanded_events,
         }
-        self._delegate: Optional[AsyncChangeStream[Any]] = None
+        self._delegate: Optional[AsyncChangeStream[_DocumentType]] = None
         self._closed = False
 
     @property
-    def delegate(self) -> Optional[AsyncChangeStream[Any]]:
+    def delegate(self) -> Optional[AsyncChangeStream[_DocumentType]]:
         """PyMongo's ``AsyncChangeStream`` once started (None before)."""
         return self._delegate
 
-    async def _started(self) -> Optional[AsyncChangeStream[Any]]:
+    async def _started(self) -> Optional[AsyncChangeStream[_DocumentType]]:
         if self._delegate is None and not self._closed:
             self._delegate = await run_with_session(
                 self._target.delegate.watch, (), dict(self._kwargs)
@@ -88,14 +92,14 @@ class AgnosticChangeStream:
     def get_io_loop(self) -> Any:
         return self._target.get_io_loop()
 
-    async def next(self) -> Any:
+    async def next(self) -> _DocumentType:
         """The next change; waits for one.  ``StopAsyncIteration`` once closed."""
         stream = await self._started()
         if stream is None:
             raise StopAsyncIteration
         return await stream.next()
 
-    async def try_next(self) -> Optional[Any]:
+    async def try_next(self) -> Optional[_DocumentType]:
         """The next change, or None if one getMore brought nothing (or closed)."""
         stream = await self._started()
         if stream is None:
@@ -108,13 +112,13 @@ class AgnosticChangeStream:
         if self._delegate is not None:
             await self._delegate.close()
 
-    def __aiter__(self) -> AgnosticChangeStream:
+    def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> _DocumentType:
         return await self.next()
 
-    async def __aenter__(self) -> AgnosticChangeStream:
+    async def __aenter__(self) -> Self:
         await self._started()
         return self
 

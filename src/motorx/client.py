@@ -21,7 +21,7 @@ from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 
 from motorx._framework import AsyncioFramework
 from motorx._txcore import new_session
-from motorx._typing import DatabaseT
+from motorx._typing import _DocumentType
 from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import AgnosticCommandCursor
@@ -79,7 +79,7 @@ def _async_transaction_options(options: Any) -> Any:
     )
 
 
-class AgnosticClient(Generic[DatabaseT]):
+class AgnosticClient(Generic[_DocumentType]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
     ``io_loop`` (Motor's argument) must be the flavour's event loop type.
@@ -142,7 +142,7 @@ class AgnosticClient(Generic[DatabaseT]):
 
     # -- databases -----------------------------------------------------------
 
-    def __getattr__(self, name: str) -> DatabaseT:
+    def __getattr__(self, name: str) -> AgnosticDatabase[_DocumentType]:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s database, use client[%r]."
@@ -150,8 +150,8 @@ class AgnosticClient(Generic[DatabaseT]):
             )
         return self[name]
 
-    def __getitem__(self, name: str) -> DatabaseT:
-        return self._database_class(self, name)  # type: ignore[return-value]
+    def __getitem__(self, name: str) -> AgnosticDatabase[_DocumentType]:
+        return self._database_class(self, name)
 
     def get_database(
         self,
@@ -160,10 +160,10 @@ class AgnosticClient(Generic[DatabaseT]):
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> DatabaseT:
+    ) -> AgnosticDatabase[_DocumentType]:
         """The database ``name`` (default: the URI's) with these options; no I/O."""
         delegate = self._delegate.get_database(name, codec_options, read_preference, write_concern, read_concern)
-        return self._database_class(self, delegate.name, _delegate=delegate)  # type: ignore[return-value]
+        return self._database_class(self, delegate.name, _delegate=delegate)
 
     def get_default_database(
         self,
@@ -172,12 +172,12 @@ class AgnosticClient(Generic[DatabaseT]):
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> DatabaseT:
+    ) -> AgnosticDatabase[_DocumentType]:
         """The URI's database, else ``default``; ConfigurationError if neither."""
         delegate = self._delegate.get_default_database(
             default, codec_options, read_preference, write_concern, read_concern
         )
-        return self._database_class(self, delegate.name, _delegate=delegate)  # type: ignore[return-value]
+        return self._database_class(self, delegate.name, _delegate=delegate)
 
     def wrap(self, obj: Any) -> Any:
         """Wrap a PyMongo async database, command cursor or session in its motorx class."""
@@ -366,7 +366,7 @@ class AgnosticClient(Generic[DatabaseT]):
 
     async def list_databases(
         self, session: Any = None, comment: Any = None, **kwargs: Any
-    ) -> AgnosticCommandCursor:
+    ) -> AgnosticCommandCursor[dict[str, Any]]:
         """A cursor over the databases' descriptions (awaited, as in Motor)."""
         kwargs.update(session=session, comment=comment)
         cursor = await run_with_session(self._delegate.list_databases, (), kwargs)
@@ -414,7 +414,7 @@ class AgnosticClient(Generic[DatabaseT]):
         comment: Optional[Any] = None,
         full_document_before_change: Optional[str] = None,
         show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream:
+    ) -> AgnosticChangeStream[_DocumentType]:
         """A change stream on the whole deployment, at once; starts on first use."""
         return self._change_stream_class(
             self,

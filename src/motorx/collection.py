@@ -24,7 +24,7 @@ from pymongo.results import (
     UpdateResult,
 )
 
-from motorx._typing import ChangeStreamT, CursorT, LatentCursorT
+from motorx._typing import _DocumentType
 from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import (
     AgnosticCommandCursor,
@@ -41,11 +41,11 @@ if TYPE_CHECKING:
     from motorx.database import AgnosticDatabase
 
 
-class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
+class AgnosticCollection(Generic[_DocumentType]):
     """A MongoDB collection; get one with ``db.name``, ``db[name]`` or ``db.get_collection``."""
 
     _cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticCursor
-    _raw_batch_cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticRawBatchCursor
+    _raw_batch_cursor_class: ClassVar[type[AgnosticRawBatchCursor]] = AgnosticRawBatchCursor
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
     _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
     _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
@@ -83,7 +83,7 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         return self._delegate
 
     @property
-    def database(self) -> AgnosticDatabase:
+    def database(self) -> AgnosticDatabase[_DocumentType]:
         """The motorx database this collection belongs to."""
         return self._database
 
@@ -435,16 +435,16 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
     # -- reads ---------------------------------------------------------------
 
     @returns_future
-    async def find_one(self, filter: Optional[Any] = None, *args: Any, **kwargs: Any) -> Optional[Any]:
+    async def find_one(self, filter: Optional[Any] = None, *args: Any, **kwargs: Any) -> Optional[_DocumentType]:
         """The first matching document or None; takes ``find()``'s arguments."""
         return await run_with_session(self._delegate.find_one, (filter, *args), kwargs)
 
-    def find(self, *args: Any, **kwargs: Any) -> CursorT:
+    def find(self, *args: Any, **kwargs: Any) -> AgnosticCursor[_DocumentType]:
         """A cursor over the matching documents; a plain call, the query runs on iteration."""
         session, args = split_session(args, kwargs)
-        return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)  # type: ignore[return-value]
+        return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)
 
-    def find_raw_batches(self, *args: Any, **kwargs: Any) -> AgnosticCursor:
+    def find_raw_batches(self, *args: Any, **kwargs: Any) -> AgnosticRawBatchCursor[_DocumentType]:
         """Like ``find()``, but each item is a batch of raw BSON bytes."""
         session, args = split_session(args, kwargs)
         return self._raw_batch_cursor_class(self._delegate.find_raw_batches(*args, **kwargs), self, session)
@@ -474,15 +474,15 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         kwargs.update(session=session, comment=comment, hint=hint)
         return await run_with_session(self._delegate.distinct, (key, filter), kwargs)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> LatentCursorT:
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
         """A cursor for an aggregation, at once; the command runs on first iteration."""
-        return self._latent_command_cursor_class(  # type: ignore[return-value]
+        return self._latent_command_cursor_class(
             self, self._delegate.aggregate, (pipeline, *args), kwargs
         )
 
-    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> LatentCursorT:
+    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
         """Like ``aggregate()``, but each item is a batch of raw BSON bytes."""
-        return self._latent_command_cursor_class(  # type: ignore[return-value]
+        return self._latent_command_cursor_class(
             self, self._delegate.aggregate_raw_batches, (pipeline,), kwargs
         )
 
@@ -500,9 +500,9 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         comment: Optional[Any] = None,
         full_document_before_change: Optional[str] = None,
         show_expanded_events: Optional[bool] = None,
-    ) -> ChangeStreamT:
+    ) -> AgnosticChangeStream[_DocumentType]:
         """A change stream on this collection, at once; it starts on first use."""
-        return self._change_stream_class(  # type: ignore[return-value]
+        return self._change_stream_class(
             self,
             pipeline,
             full_document,
@@ -542,10 +542,10 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         kwargs.update(session=session, comment=comment)
         await run_with_session(self._delegate.drop_indexes, (), kwargs)
 
-    def list_indexes(self, session: Any = None, **kwargs: Any) -> LatentCursorT:
+    def list_indexes(self, session: Any = None, **kwargs: Any) -> AgnosticLatentCommandCursor[MutableMapping[str, Any]]:
         """A cursor over this collection's index documents, at once (listIndexes on iteration)."""
         kwargs["session"] = session
-        return self._latent_command_cursor_class(  # type: ignore[return-value]
+        return self._latent_command_cursor_class(
             self, self._delegate.list_indexes, (), kwargs, batch_size_option=False
         )
 
@@ -584,9 +584,9 @@ class AgnosticCollection(Generic[CursorT, LatentCursorT, ChangeStreamT]):
         kwargs.update(session=session, comment=comment)
         await run_with_session(self._delegate.update_search_index, (name, definition), kwargs)
 
-    def list_search_indexes(self, *args: Any, **kwargs: Any) -> LatentCursorT:
+    def list_search_indexes(self, *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[Mapping[str, Any]]:
         """A cursor over this collection's Atlas Search indexes, at once."""
-        return self._latent_command_cursor_class(  # type: ignore[return-value]
+        return self._latent_command_cursor_class(
             self, self._delegate.list_search_indexes, args, kwargs
         )
 

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Optional
 
 from pymongo.asynchronous.encryption import AsyncClientEncryption
 
 from motorx._framework import AsyncioFramework
+from motorx._typing import _DocumentType
 from motorx.cursor import AgnosticCursor
 from motorx._futures import returns_future
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
-class AgnosticClientEncryption:
+
+class AgnosticClientEncryption(Generic[_DocumentType]):
     """Explicit encryption and data key management, every operation a coroutine."""
 
     _framework: ClassVar[Any] = AsyncioFramework
@@ -181,7 +185,7 @@ class AgnosticClientEncryption:
     async def close(self) -> None:
         await self._delegate.close()
 
-    async def __aenter__(self) -> AgnosticClientEncryption:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
+from motorx._typing import _DocumentType
 from motorx._framework import AsyncioFramework
 from motorx.change_stream import AgnosticChangeStream
 from motorx.client import AgnosticClient
@@ -25,6 +26,8 @@ from motorx.gridfs import (
 from motorx.session import AgnosticClientSession
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, MutableMapping, Sequence
+
     from pymongo.client_session import TransactionOptions
 
 __all__ = [
@@ -44,49 +47,150 @@ __all__ = [
 ]
 
 
-class AsyncIOMotorCursor(AgnosticCursor):
+class AsyncIOMotorCursor(AgnosticCursor[_DocumentType]):
     pass
 
 
-class AsyncIOMotorRawBatchCursor(AgnosticRawBatchCursor):
+class AsyncIOMotorRawBatchCursor(AgnosticRawBatchCursor[_DocumentType]):
     pass
 
 
-class AsyncIOMotorCommandCursor(AgnosticCommandCursor):
+class AsyncIOMotorCommandCursor(AgnosticCommandCursor[_DocumentType]):
     pass
 
 
 # Also a AsyncIOMotorCommandCursor (in Motor it was not): isinstance checks hold for both.
-class AsyncIOMotorLatentCommandCursor(AgnosticLatentCommandCursor, AsyncIOMotorCommandCursor):
-    pass
-
-
-class AsyncIOMotorChangeStream(AgnosticChangeStream):
-    pass
-
-
-class AsyncIOMotorCollection(
-    AgnosticCollection[AsyncIOMotorCursor, AsyncIOMotorLatentCommandCursor, AsyncIOMotorChangeStream]
+class AsyncIOMotorLatentCommandCursor(
+    AgnosticLatentCommandCursor[_DocumentType], AsyncIOMotorCommandCursor[_DocumentType]
 ):
+    pass
+
+
+class AsyncIOMotorChangeStream(AgnosticChangeStream[_DocumentType]):
+    pass
+
+
+class AsyncIOMotorCollection(AgnosticCollection[_DocumentType]):
     _cursor_class = AsyncIOMotorCursor
     _raw_batch_cursor_class = AsyncIOMotorRawBatchCursor
     _command_cursor_class = AsyncIOMotorCommandCursor
     _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
     _change_stream_class = AsyncIOMotorChangeStream
 
+    if TYPE_CHECKING:
+        # For type checkers only: the cursors, change streams and database
+        # are this flavour's classes, in this collection's document type
+        # (the agnostic methods build them from the class attributes above).
+        @property
+        def database(self) -> AsyncIOMotorDatabase[_DocumentType]: ...
+        def find(self, *args: Any, **kwargs: Any) -> AsyncIOMotorCursor[_DocumentType]: ...
+        def find_raw_batches(
+            self, *args: Any, **kwargs: Any
+        ) -> AsyncIOMotorRawBatchCursor[_DocumentType]: ...
+        def aggregate(
+            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
+        ) -> AsyncIOMotorLatentCommandCursor[_DocumentType]: ...
+        def aggregate_raw_batches(
+            self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any
+        ) -> AsyncIOMotorLatentCommandCursor[_DocumentType]: ...
+        def list_indexes(
+            self, session: Any = None, **kwargs: Any
+        ) -> AsyncIOMotorLatentCommandCursor[MutableMapping[str, Any]]: ...
+        def list_search_indexes(
+            self, *args: Any, **kwargs: Any
+        ) -> AsyncIOMotorLatentCommandCursor[Mapping[str, Any]]: ...
+        def watch(
+            self,
+            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+            full_document: Optional[str] = None,
+            resume_after: Optional[Mapping[str, Any]] = None,
+            max_await_time_ms: Optional[int] = None,
+            batch_size: Optional[int] = None,
+            collation: Optional[Any] = None,
+            start_at_operation_time: Optional[Any] = None,
+            session: Any = None,
+            start_after: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            full_document_before_change: Optional[str] = None,
+            show_expanded_events: Optional[bool] = None,
+        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
 
-class AsyncIOMotorDatabase(AgnosticDatabase[AsyncIOMotorCollection]):
+
+class AsyncIOMotorDatabase(AgnosticDatabase[_DocumentType]):
     _collection_class = AsyncIOMotorCollection
     _command_cursor_class = AsyncIOMotorCommandCursor
     _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
     _change_stream_class = AsyncIOMotorChangeStream
+
+    if TYPE_CHECKING:
+        # For type checkers only: the collections, cursors, change streams
+        # and client are this flavour's classes, in this database's document type.
+        @property
+        def client(self) -> AsyncIOMotorClient[_DocumentType]: ...
+        def __getattr__(self, name: str) -> AsyncIOMotorCollection[_DocumentType]: ...
+        def __getitem__(self, name: str) -> AsyncIOMotorCollection[_DocumentType]: ...
+        def get_collection(
+            self,
+            name: str,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+        ) -> AsyncIOMotorCollection[_DocumentType]: ...
+        async def create_collection(
+            self,
+            name: str,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+            session: Any = None,
+            check_exists: Optional[bool] = True,
+            **kwargs: Any,
+        ) -> AsyncIOMotorCollection[_DocumentType]: ...
+        async def cursor_command(
+            self,
+            command: Union[str, MutableMapping[str, Any]],
+            value: Any = 1,
+            read_preference: Any = None,
+            codec_options: Any = None,
+            session: Any = None,
+            comment: Optional[Any] = None,
+            max_await_time_ms: Optional[int] = None,
+            **kwargs: Any,
+        ) -> AsyncIOMotorCommandCursor[_DocumentType]: ...
+        async def list_collections(
+            self,
+            session: Any = None,
+            filter: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            **kwargs: Any,
+        ) -> AsyncIOMotorCommandCursor[MutableMapping[str, Any]]: ...
+        def aggregate(
+            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
+        ) -> AsyncIOMotorLatentCommandCursor[_DocumentType]: ...
+        def watch(
+            self,
+            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+            full_document: Optional[str] = None,
+            resume_after: Optional[Mapping[str, Any]] = None,
+            max_await_time_ms: Optional[int] = None,
+            batch_size: Optional[int] = None,
+            collation: Optional[Any] = None,
+            start_at_operation_time: Optional[Any] = None,
+            session: Any = None,
+            start_after: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            full_document_before_change: Optional[str] = None,
+            show_expanded_events: Optional[bool] = None,
+        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
 
 
 class AsyncIOMotorClientSession(AgnosticClientSession):
     __slots__ = ()
 
 
-class AsyncIOMotorClient(AgnosticClient[AsyncIOMotorDatabase]):
+class AsyncIOMotorClient(AgnosticClient[_DocumentType]):
     _framework = AsyncioFramework
     _database_class = AsyncIOMotorDatabase
     _session_class = AsyncIOMotorClientSession
@@ -100,11 +204,50 @@ class AsyncIOMotorClient(AgnosticClient[AsyncIOMotorDatabase]):
             default_transaction_options: Optional[TransactionOptions] = None,
             snapshot: Optional[bool] = False,
         ) -> AsyncIOMotorClientSession: ...
+
+        # The databases, cursors and change streams are this flavour's
+        # classes, in this client's document type.
+        def __getattr__(self, name: str) -> AsyncIOMotorDatabase[_DocumentType]: ...
+        def __getitem__(self, name: str) -> AsyncIOMotorDatabase[_DocumentType]: ...
+        def get_database(
+            self,
+            name: Optional[str] = None,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+        ) -> AsyncIOMotorDatabase[_DocumentType]: ...
+        def get_default_database(
+            self,
+            default: Optional[str] = None,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+        ) -> AsyncIOMotorDatabase[_DocumentType]: ...
+        async def list_databases(
+            self, session: Any = None, comment: Any = None, **kwargs: Any
+        ) -> AsyncIOMotorCommandCursor[dict[str, Any]]: ...
+        def watch(
+            self,
+            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+            full_document: Optional[str] = None,
+            resume_after: Optional[Mapping[str, Any]] = None,
+            max_await_time_ms: Optional[int] = None,
+            batch_size: Optional[int] = None,
+            collation: Optional[Any] = None,
+            start_at_operation_time: Optional[Any] = None,
+            session: Any = None,
+            start_after: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            full_document_before_change: Optional[str] = None,
+            show_expanded_events: Optional[bool] = None,
+        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
     _command_cursor_class = AsyncIOMotorCommandCursor
     _change_stream_class = AsyncIOMotorChangeStream
 
 
-class AsyncIOMotorClientEncryption(AgnosticClientEncryption):
+class AsyncIOMotorClientEncryption(AgnosticClientEncryption[_DocumentType]):
     _framework = AsyncioFramework
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 try:
     import tornado  # noqa: F401
@@ -11,6 +11,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "motorx.motor_tornado needs tornado: pip install 'motorx[tornado]'"
     ) from exc
 
+from motorx._typing import _DocumentType
 from motorx._framework import TornadoFramework
 from motorx.change_stream import AgnosticChangeStream
 from motorx.client import AgnosticClient
@@ -32,6 +33,8 @@ from motorx.gridfs import (
 from motorx.session import AgnosticClientSession
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, MutableMapping, Sequence
+
     from pymongo.client_session import TransactionOptions
 
 __all__ = [
@@ -51,49 +54,150 @@ __all__ = [
 ]
 
 
-class MotorCursor(AgnosticCursor):
+class MotorCursor(AgnosticCursor[_DocumentType]):
     pass
 
 
-class MotorRawBatchCursor(AgnosticRawBatchCursor):
+class MotorRawBatchCursor(AgnosticRawBatchCursor[_DocumentType]):
     pass
 
 
-class MotorCommandCursor(AgnosticCommandCursor):
+class MotorCommandCursor(AgnosticCommandCursor[_DocumentType]):
     pass
 
 
 # Also a MotorCommandCursor (in Motor it was not): isinstance checks hold for both.
-class MotorLatentCommandCursor(AgnosticLatentCommandCursor, MotorCommandCursor):
-    pass
-
-
-class MotorChangeStream(AgnosticChangeStream):
-    pass
-
-
-class MotorCollection(
-    AgnosticCollection[MotorCursor, MotorLatentCommandCursor, MotorChangeStream]
+class MotorLatentCommandCursor(
+    AgnosticLatentCommandCursor[_DocumentType], MotorCommandCursor[_DocumentType]
 ):
+    pass
+
+
+class MotorChangeStream(AgnosticChangeStream[_DocumentType]):
+    pass
+
+
+class MotorCollection(AgnosticCollection[_DocumentType]):
     _cursor_class = MotorCursor
     _raw_batch_cursor_class = MotorRawBatchCursor
     _command_cursor_class = MotorCommandCursor
     _latent_command_cursor_class = MotorLatentCommandCursor
     _change_stream_class = MotorChangeStream
 
+    if TYPE_CHECKING:
+        # For type checkers only: the cursors, change streams and database
+        # are this flavour's classes, in this collection's document type
+        # (the agnostic methods build them from the class attributes above).
+        @property
+        def database(self) -> MotorDatabase[_DocumentType]: ...
+        def find(self, *args: Any, **kwargs: Any) -> MotorCursor[_DocumentType]: ...
+        def find_raw_batches(
+            self, *args: Any, **kwargs: Any
+        ) -> MotorRawBatchCursor[_DocumentType]: ...
+        def aggregate(
+            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
+        ) -> MotorLatentCommandCursor[_DocumentType]: ...
+        def aggregate_raw_batches(
+            self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any
+        ) -> MotorLatentCommandCursor[_DocumentType]: ...
+        def list_indexes(
+            self, session: Any = None, **kwargs: Any
+        ) -> MotorLatentCommandCursor[MutableMapping[str, Any]]: ...
+        def list_search_indexes(
+            self, *args: Any, **kwargs: Any
+        ) -> MotorLatentCommandCursor[Mapping[str, Any]]: ...
+        def watch(
+            self,
+            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+            full_document: Optional[str] = None,
+            resume_after: Optional[Mapping[str, Any]] = None,
+            max_await_time_ms: Optional[int] = None,
+            batch_size: Optional[int] = None,
+            collation: Optional[Any] = None,
+            start_at_operation_time: Optional[Any] = None,
+            session: Any = None,
+            start_after: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            full_document_before_change: Optional[str] = None,
+            show_expanded_events: Optional[bool] = None,
+        ) -> MotorChangeStream[_DocumentType]: ...
 
-class MotorDatabase(AgnosticDatabase[MotorCollection]):
+
+class MotorDatabase(AgnosticDatabase[_DocumentType]):
     _collection_class = MotorCollection
     _command_cursor_class = MotorCommandCursor
     _latent_command_cursor_class = MotorLatentCommandCursor
     _change_stream_class = MotorChangeStream
+
+    if TYPE_CHECKING:
+        # For type checkers only: the collections, cursors, change streams
+        # and client are this flavour's classes, in this database's document type.
+        @property
+        def client(self) -> MotorClient[_DocumentType]: ...
+        def __getattr__(self, name: str) -> MotorCollection[_DocumentType]: ...
+        def __getitem__(self, name: str) -> MotorCollection[_DocumentType]: ...
+        def get_collection(
+            self,
+            name: str,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+        ) -> MotorCollection[_DocumentType]: ...
+        async def create_collection(
+            self,
+            name: str,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+            session: Any = None,
+            check_exists: Optional[bool] = True,
+            **kwargs: Any,
+        ) -> MotorCollection[_DocumentType]: ...
+        async def cursor_command(
+            self,
+            command: Union[str, MutableMapping[str, Any]],
+            value: Any = 1,
+            read_preference: Any = None,
+            codec_options: Any = None,
+            session: Any = None,
+            comment: Optional[Any] = None,
+            max_await_time_ms: Optional[int] = None,
+            **kwargs: Any,
+        ) -> MotorCommandCursor[_DocumentType]: ...
+        async def list_collections(
+            self,
+            session: Any = None,
+            filter: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            **kwargs: Any,
+        ) -> MotorCommandCursor[MutableMapping[str, Any]]: ...
+        def aggregate(
+            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
+        ) -> MotorLatentCommandCursor[_DocumentType]: ...
+        def watch(
+            self,
+            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+            full_document: Optional[str] = None,
+            resume_after: Optional[Mapping[str, Any]] = None,
+            max_await_time_ms: Optional[int] = None,
+            batch_size: Optional[int] = None,
+            collation: Optional[Any] = None,
+            start_at_operation_time: Optional[Any] = None,
+            session: Any = None,
+            start_after: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            full_document_before_change: Optional[str] = None,
+            show_expanded_events: Optional[bool] = None,
+        ) -> MotorChangeStream[_DocumentType]: ...
 
 
 class MotorClientSession(AgnosticClientSession):
     __slots__ = ()
 
 
-class MotorClient(AgnosticClient[MotorDatabase]):
+class MotorClient(AgnosticClient[_DocumentType]):
     _framework = TornadoFramework
     _database_class = MotorDatabase
     _session_class = MotorClientSession
@@ -107,11 +211,50 @@ class MotorClient(AgnosticClient[MotorDatabase]):
             default_transaction_options: Optional[TransactionOptions] = None,
             snapshot: Optional[bool] = False,
         ) -> MotorClientSession: ...
+
+        # The databases, cursors and change streams are this flavour's
+        # classes, in this client's document type.
+        def __getattr__(self, name: str) -> MotorDatabase[_DocumentType]: ...
+        def __getitem__(self, name: str) -> MotorDatabase[_DocumentType]: ...
+        def get_database(
+            self,
+            name: Optional[str] = None,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+        ) -> MotorDatabase[_DocumentType]: ...
+        def get_default_database(
+            self,
+            default: Optional[str] = None,
+            codec_options: Any = None,
+            read_preference: Any = None,
+            write_concern: Any = None,
+            read_concern: Any = None,
+        ) -> MotorDatabase[_DocumentType]: ...
+        async def list_databases(
+            self, session: Any = None, comment: Any = None, **kwargs: Any
+        ) -> MotorCommandCursor[dict[str, Any]]: ...
+        def watch(
+            self,
+            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+            full_document: Optional[str] = None,
+            resume_after: Optional[Mapping[str, Any]] = None,
+            max_await_time_ms: Optional[int] = None,
+            batch_size: Optional[int] = None,
+            collation: Optional[Any] = None,
+            start_at_operation_time: Optional[Any] = None,
+            session: Any = None,
+            start_after: Optional[Mapping[str, Any]] = None,
+            comment: Optional[Any] = None,
+            full_document_before_change: Optional[str] = None,
+            show_expanded_events: Optional[bool] = None,
+        ) -> MotorChangeStream[_DocumentType]: ...
     _command_cursor_class = MotorCommandCursor
     _change_stream_class = MotorChangeStream
 
 
-class MotorClientEncryption(AgnosticClientEncryption):
+class MotorClientEncryption(AgnosticClientEncryption[_DocumentType]):
     _framework = TornadoFramework
 
 
