@@ -30,12 +30,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from motorx._framework import AsyncioFramework
 
 if TYPE_CHECKING:
-    from typing_extensions import Concatenate, ParamSpec
+    from typing_extensions import ParamSpec
 
     _P = ParamSpec("_P")
 
 _T = TypeVar("_T")
-_S = TypeVar("_S")
 
 __all__ = ["returns_future", "start_operation"]
 
@@ -65,13 +64,15 @@ else:
 
 
 def returns_future(
-    method: Callable[Concatenate[_S, _P], Coroutine[Any, Any, _T]],
-) -> Callable[Concatenate[_S, _P], asyncio.Future[_T]]:
+    method: Callable[_P, Coroutine[Any, Any, _T]],
+) -> Callable[_P, asyncio.Future[_T]]:
     """Make an ``async def`` method return a started Future, as Motor's do."""
 
+    # Without Concatenate (self is simply the first of _P): mypy then keeps
+    # the signatures of methods of generic classes that take **kwargs.
     @functools.wraps(method)
-    def call(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> asyncio.Future[_T]:
-        return start_operation(method(self, *args, **kwargs))
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> asyncio.Future[_T]:
+        return start_operation(method(*args, **kwargs))
 
     call.returns_future = True  # type: ignore[attr-defined]
     return call
