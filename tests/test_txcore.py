@@ -463,7 +463,8 @@ def test_start_with_transaction_refuses_snapshot_and_ended_sessions() -> None:
 
 MSG_BUSY = (
     "This session is running another operation of its transaction: "
-    "await a session's operations one at a time (one task per session)"
+    "only the code that started the transaction may use the session "
+    "until it ends (one task per session)"
 )
 
 
