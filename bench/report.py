@@ -16,9 +16,14 @@ Figures:
 
 * no I/O: the per-operation median (round median / operations per round) of
   session start + end, the empty transaction, ``with_transaction`` with a
-  no-op callback, and the ``_txcore`` decision step;
+  no-op callback, and the ``_txcore`` decision step; and, informational, what
+  Motor's call model (a started Task per call) costs: a no-op operation, and
+  one that awaits once, as a Task against the coroutine awaited directly, with
+  the per-call difference on the Python the run used;
 * end to end: client CPU microseconds per operation (median over rounds),
   throughput (median over rounds), p50 and p99 latency over all operations;
+  the client-CPU target against PyMongo Async depends on the run's Python
+  (``cpu_target``);
 * contention: callback attempts, retries, p99 latency, wall time, final counter.
 
 Ratios: where the implementations' rounds were interleaved (no-I/O times,
@@ -59,7 +64,16 @@ NO_IO = [
     ("empty-transaction", "empty transaction (start + commit)", 1.10, 0.10),
     ("with-transaction-noop", "with_transaction(no-op)", 1.00, 0.10),
     ("txcore-decision", "_txcore decision step", None, 0.10),
+    # Informational: the call model alone (bench/test_session_bench.py, CallModel).
+    # motorx's column: a started Task; PyMongo Async's: the coroutine awaited;
+    # Motor's: its executor Future.
+    ("call-model", "call model, no-op: Task / coroutine / executor Future", None, None),
+    ("call-model-suspending", "call model, awaiting once: Task / coroutine", None, None),
 ]
+CALL_MODEL = {
+    "call-model": "call model, no-op",
+    "call-model-suspending": "call model, awaiting once",
+}
 # End-to-end cases: (case, title)
 E2E = [
     ("txn-c1", "txn, 1 task"),
@@ -74,7 +88,13 @@ E2E_SECTION = (
     "with_transaction(insert + update), end session)"
 )
 TXN_CASES = {"txn-c1", "txn-c16", "txn-c128", "tornado-txn-c16"}
-CPU_TARGET = (1.05, 0.50)  # client CPU per transaction: max motorx/pymongo, max motorx/motor
+CPU_TARGET_MOTOR = 0.50  # client CPU per transaction: max motorx/motor
+# The call-model issue's client-CPU targets (transactions and find_one) against
+# PyMongo Async: every call motorx makes returns a started Task, which costs
+# less where tasks start eagerly (Python 3.12+) than where a task starts on the
+# loop's next iteration.
+CPU_TARGET_EAGER, CPU_TARGET_SCHEDULED = 1.05, 1.08
+CPU_TARGET_CASES = TXN_CASES | {"find-one"}
 CONTENTION_RETRIES_TARGET = 1 / 3  # motorx's retries <= a third of Motor's
 CONTENTION_EXPECTED = 1000
 
@@ -207,19 +227,78 @@ def _rounds(impls: Mapping[str, Mapping[str, Any]], key: str) -> Optional[dict[s
     return found or None
 
 
+def python_version(data: Mapping[str, Any]) -> Optional[tuple[int, int]]:
+    """(major, minor) of the Python the run used, as pytest-benchmark recorded it."""
+    raw = (data.get("machine_info") or {}).get("python_version")
+    match = re.match(r"(\d+)\.(\d+)", str(raw or ""))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def has_eager_tasks(data: Mapping[str, Any]) -> Optional[bool]:
+    version = python_version(data)
+    return None if version is None else version >= (3, 12)
+
+
+def cpu_target(data: Mapping[str, Any]) -> float:
+    """The end-to-end client-CPU target against PyMongo Async for this run's Python.
+
+    An unknown Python gets the stricter (eager) target.
+    """
+    return CPU_TARGET_SCHEDULED if has_eager_tasks(data) is False else CPU_TARGET_EAGER
+
+
+def cpu_target_note(data: Mapping[str, Any]) -> str:
+    """One line: which client-CPU target applies to this run, and why."""
+    version = (data.get("machine_info") or {}).get("python_version") or "unknown"
+    eager = has_eager_tasks(data)
+    which = {True: "eager tasks", False: "no eager tasks", None: "unknown Python"}[eager]
+    return (
+        "Client-CPU target against PyMongo Async (transactions, find_one): ≤ %.2f here "
+        "(Python %s, %s). motorx's every call returns a started Task, as Motor's returns a "
+        "Future: ≤ %.2f where tasks start eagerly (3.12+), ≤ %.2f before, where each Task "
+        "starts on the loop's next iteration."
+        % (cpu_target(data), version, which, CPU_TARGET_EAGER, CPU_TARGET_SCHEDULED)
+    )
+
+
+def _call_model_cost(impls: Mapping[str, Mapping[str, Any]]) -> Optional[float]:
+    """motorx minus PyMongo, µs per call: the median of per-round differences."""
+    mine, theirs = impls.get(SUBJECT, {}), impls.get(BASELINE, {})
+    a, b = mine.get("round_us"), theirs.get("round_us")
+    if isinstance(a, list) and isinstance(b, list) and a and len(a) == len(b):
+        return _quantile(sorted(float(x) - float(y) for x, y in zip(a, b)), 0.5)
+    if "median" in mine and "median" in theirs:
+        return (float(mine["median"]) - float(theirs["median"])) * 1e6
+    return None
+
+
 def rows(data: Mapping[str, Any]) -> list[Row]:
     """Every figure of the run, in report order."""
     out: list[Row] = []
     no_io = collect(data)
+    eager = has_eager_tasks(data)
+    version = python_version(data)
+    python = "Python %d.%d" % version if version else "Python ?"
     for path, title, max_pymongo, max_motor in NO_IO:
         impls = no_io.get(path, {})
         if impls:
             out.append(
                 Row("No I/O (per operation, median)", title, "µs",
                     {k: v["median"] * 1e6 for k, v in impls.items()},
-                    target_pymongo=max_pymongo, target_motor=max_motor, chart=True,
+                    target_pymongo=max_pymongo, target_motor=max_motor,
+                    chart=path not in CALL_MODEL,
                     rounds=_rounds(impls, "round_us"))
             )
+            if path in CALL_MODEL:
+                # Informational: what the started Task adds to each call, on this Python.
+                cost = _call_model_cost(impls)
+                out.append(
+                    Row("No I/O (per operation, median)",
+                        "%s: the Task's cost per call, %s (%s)" % (
+                            CALL_MODEL[path], python,
+                            {True: "eager tasks", False: "no eager tasks", None: "?"}[eager]),
+                        "µs", {SUBJECT: cost})
+                )
             like = impls.get(LIKE_FOR_LIKE)
             if like is not None and SUBJECT in impls:
                 # Informational, no target: PyMongo Async's column is the
@@ -241,12 +320,13 @@ def rows(data: Mapping[str, Any]) -> list[Row]:
             return {k: (None if v.get(key) is None else float(v[key])) for k, v in impls.items()}
 
         txn = case in TXN_CASES
+        targeted = case in CPU_TARGET_CASES
         unit_op = "txn" if txn else ("read" if case == "cursor-1000" else "op")
         section = E2E_SECTION
         out.append(
             Row(section, "%s: client CPU" % title, "µs/%s" % unit_op, get("cpu_us"),
-                target_pymongo=CPU_TARGET[0] if txn else None,
-                target_motor=CPU_TARGET[1] if txn else None, chart=True, fmt="%.0f",
+                target_pymongo=cpu_target(data) if targeted else None,
+                target_motor=CPU_TARGET_MOTOR if txn else None, chart=True, fmt="%.0f",
                 rounds=_rounds(impls, "round_cpu_us"))
         )
         out.append(Row(section, "%s: throughput" % title, "%s/s" % unit_op, get("throughput"),
@@ -369,6 +449,8 @@ def render(data: Mapping[str, Any]) -> list[str]:
             section = row.section
             lines.append("")
             lines.append(section)
+            if section == E2E_SECTION:
+                lines.append("  " + cpu_target_note(data))
             lines.append("  %-44s %9s %9s %9s   %-21s %-21s" % (
                 "", "motorx", "pymongo", "motor", "motorx/pymongo", "motorx/motor"))
         title = row.title + (" (%s)" % row.unit if row.unit else "")
@@ -442,6 +524,9 @@ def markdown(data: Mapping[str, Any], chart_path: Optional[str] = None) -> str:
             section = row.section
             out.append("**%s**" % section)
             out.append("")
+            if section == E2E_SECTION:
+                out.append(cpu_target_note(data))
+                out.append("")
             out.append("| figure | motorx | PyMongo Async | Motor 3.7 | motorx / PyMongo Async | motorx / Motor |")
             out.append("| --- | ---: | ---: | ---: | --- | --- |")
         title = row.title + (" (%s)" % row.unit if row.unit else "")

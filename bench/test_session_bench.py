@@ -1,6 +1,6 @@
 """Session benchmarks: motorx against PyMongo Async and Motor 3.7, no I/O.
 
-Three paths, each a pytest-benchmark group:
+The paths, each a pytest-benchmark group:
 
 * ``session-start-end``: start a session and end it.
 * ``empty-transaction``: start a transaction and commit it with no operation
@@ -14,6 +14,17 @@ Three paths, each a pytest-benchmark group:
   Motor make them inline in their ``with_transaction``, so their side is that
   inline sequence of checks, written out here with their own helper functions
   (``_within_time_limit``, ``_max_time_expired_error``, PyMongo's backoff).
+* ``call-model`` and ``call-model-suspending`` (informational): what Motor's
+  call model costs per call, that is what a Future costs.  One method whose
+  body does nothing (``call-model``), or awaits once as an operation awaits
+  its I/O (``call-model-suspending``), called and awaited ``--bench-ops``
+  times: motorx's column is the method decorated with
+  ``motorx._futures.returns_future`` (a started Task, awaited), PyMongo
+  Async's the same ``async def`` awaited directly, as PyMongo's methods are;
+  in ``call-model`` Motor's column is Motor's own mechanism for the same no-op
+  (``run_on_executor``: a Future completed by its executor thread).  The
+  difference motorx minus PyMongo is the Task's cost; it depends on the Python
+  (eager tasks from 3.12), which the report names.
 
 motorx hands PyMongo a transaction's inherited options already resolved
 (from a client's first transaction on), which spares PyMongo's start about
@@ -47,7 +58,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import inspect
 import itertools
+import sys
 import time
 import types
 from collections.abc import Awaitable, Callable
@@ -64,6 +77,7 @@ import pymongo
 
 import motorx
 import motorx.motor_asyncio
+from motorx._futures import returns_future
 
 # Nothing may connect: port 1 is closed, and server selection would give up fast.
 URI = "mongodb://127.0.0.1:1/?replicaSet=secantus&serverSelectionTimeoutMS=100"
@@ -196,9 +210,9 @@ async def _start_sync(client: Any) -> Any:
 
 
 async def _close_motorx(client: Any) -> None:
-    task = client.close()  # a task when a loop is running
-    if task is not None:
-        await task
+    result = client.close()  # Motor's close is a plain call; it may hand back a task to await
+    if inspect.isawaitable(result):
+        await result
 
 
 async def _close_pymongo(client: Any) -> None:
@@ -512,3 +526,112 @@ def test_txcore_decision(benchmark: Any, record_bench: Any, bench_ops: int, benc
 def test_session_path(benchmark: Any, record_bench: Any, bench_ops: int, bench_rounds: int, path: str) -> None:
     benchmark.group = path
     run_session_bench(benchmark, record_bench, path, bench_ops, bench_rounds)
+
+
+# -- what a Future costs per call ---------------------------------------------------
+#
+# Motor's methods return a Future and motorx's now return a started Task
+# (motorx._futures).  PyMongo Async's are coroutines, awaited directly.  The
+# same no-op method in each shape, so the difference is the call model alone:
+# creating the task, (before 3.12) the loop iteration that starts it, and the
+# callback that wakes the awaiting caller when it finishes.
+
+
+def _motor_noop() -> None:
+    return None
+
+
+class CallModel:
+    """One operation in each call model; ``*_suspending`` await once, as on I/O."""
+
+    __slots__ = ()
+
+    async def awaited(self) -> None:  # PyMongo Async: an async def, awaited
+        return None
+
+    @returns_future
+    async def started(self) -> None:  # motorx: a started Task
+        return None
+
+    async def awaited_suspending(self) -> None:
+        await asyncio.sleep(0)  # one suspension: the loop runs something else, then resumes it
+
+    @returns_future
+    async def started_suspending(self) -> None:
+        await asyncio.sleep(0)
+
+    def motor(self) -> Any:  # Motor: its executor hop, as its generated methods make it
+        from motor.frameworks.asyncio import run_on_executor
+
+        return run_on_executor(asyncio.get_running_loop(), _motor_noop)  # type: ignore[no-untyped-call]
+
+
+async def call_started(op: CallModel, n: int) -> None:
+    for _ in range(n):
+        await op.started()
+
+
+async def call_awaited(op: CallModel, n: int) -> None:
+    for _ in range(n):
+        await op.awaited()
+
+
+async def call_motor(op: CallModel, n: int) -> None:
+    for _ in range(n):
+        await op.motor()
+
+
+async def call_started_suspending(op: CallModel, n: int) -> None:
+    for _ in range(n):
+        await op.started_suspending()
+
+
+async def call_awaited_suspending(op: CallModel, n: int) -> None:
+    for _ in range(n):
+        await op.awaited_suspending()
+
+
+CALL_MODEL_PATHS: dict[str, dict[str, Callable[[CallModel, int], Awaitable[None]]]] = {
+    "call-model": {"motorx": call_started, "pymongo": call_awaited, "motor": call_motor},
+    "call-model-suspending": {
+        "motorx": call_started_suspending,
+        "pymongo": call_awaited_suspending,
+    },
+}
+
+
+@pytest.mark.parametrize("path", list(CALL_MODEL_PATHS))
+def test_call_model(
+    benchmark: Any, record_bench: Any, bench_ops: int, bench_rounds: int, path: str
+) -> None:
+    benchmark.group = path
+    loop = asyncio.new_event_loop()
+    try:
+        op = CallModel()
+
+        # Sanity: the decorated method really returns a Task, started (3.12+:
+        # already done, as the no-op never suspends), the plain one a coroutine.
+        async def shapes() -> None:
+            task = op.started()
+            assert isinstance(task, asyncio.Task), type(task)
+            await task
+            coro = op.awaited()
+            assert inspect.iscoroutine(coro)
+            await coro
+
+        loop.run_until_complete(shapes())
+
+        def make_batch(call: Callable[[CallModel, int], Awaitable[None]]) -> Callable[[], Any]:
+            return lambda: loop.run_until_complete(call(op, bench_ops))
+
+        # Before run_interleaved, which records extra_info for the summary.
+        benchmark.extra_info["python"] = "%d.%d.%d" % sys.version_info[:3]
+        benchmark.extra_info["eager_tasks"] = sys.version_info >= (3, 12)
+        batches = {name: make_batch(call) for name, call in CALL_MODEL_PATHS[path].items()}
+        run_interleaved(benchmark, record_bench, path, bench_ops, bench_rounds, batches)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()

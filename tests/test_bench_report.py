@@ -97,3 +97,73 @@ def test_like_for_like_row_pairs_motorx_with_pymongo_given_resolved_options(repo
     assert like.values == {"motorx": pytest.approx(2.0), "pymongo": pytest.approx(1.6)}
     assert like.ratio("pymongo") == pytest.approx(1.25)
     assert like.target_pymongo is None and like.target_motor is None and like.verdict("pymongo") is None
+
+
+def _e2e_run(python_version: Any) -> dict[str, Any]:
+    def figures(cpu: float) -> dict[str, Any]:
+        return {"cpu_us": cpu, "round_cpu_us": [cpu] * 3, "throughput": 1.0,
+                "p50_ms": 1.0, "p99_ms": 1.0}
+
+    benchmarks = [
+        {"extra_info": {"kind": "e2e", "case": case,
+                        "impls": {"motorx": figures(106.0), "pymongo": figures(100.0),
+                                  "motor": figures(200.0)}}}
+        for case in ("txn-c1", "txn-c16", "txn-c128", "tornado-txn-c16", "find-one", "cursor-1000")
+    ]
+    machine = {} if python_version is None else {"python_version": python_version}
+    return {"benchmarks": benchmarks, "machine_info": machine}
+
+
+@pytest.mark.parametrize(
+    ("python_version", "target", "met"),
+    [("3.11.7", 1.08, True), ("3.12.1", 1.05, False), ("3.13.0", 1.05, False), (None, 1.05, False)],
+)
+def test_client_cpu_target_follows_the_runs_python(
+    report: Any, python_version: Any, target: float, met: bool
+) -> None:
+    # Eager tasks (3.12+) make the started Task cheaper: the stricter target there
+    # (and for a run whose Python is unknown).
+    data = _e2e_run(python_version)
+    cpu = {r.title: r for r in report.rows(data) if r.title.endswith(": client CPU")}
+    titles = ("txn, 1 task", "txn, 16 tasks", "txn, 128 tasks", "tornado txn, 16 tasks", "find_one")
+    for title in titles:
+        row = cpu["%s: client CPU" % title]
+        assert row.target_pymongo == target and row.verdict("pymongo") is met, title
+    # The other targets stay: Motor's for transactions only, none for the cursor read.
+    assert cpu["txn, 16 tasks: client CPU"].target_motor == 0.50
+    assert cpu["find_one: client CPU"].target_motor is None
+    assert cpu["cursor read, 1,000 docs: client CPU"].target_pymongo is None
+    # The report says which target applied, and why, once.
+    note = report.cpu_target_note(data)
+    assert ("≤ %.2f here" % target) in note and "eager" in note
+    assert report.markdown(data).count(note) == 1
+    assert sum(note in line for line in report.render(data)) == 1
+
+
+def test_call_model_rows_give_the_tasks_cost_per_call(report: Any) -> None:
+    def figures(per_round: list[float]) -> dict[str, Any]:
+        return {"median": sorted(per_round)[1] / 1e6, "round_us": per_round}
+
+    data = {
+        "machine_info": {"python_version": "3.11.7"},
+        "benchmarks": [
+            {
+                "extra_info": {
+                    "path": "call-model",
+                    "impls": {
+                        "motorx": figures([3.0, 3.5, 5.0]),
+                        "pymongo": figures([0.5, 1.0, 1.5]),
+                        "motor": figures([100.0, 100.0, 100.0]),
+                    },
+                }
+            }
+        ],
+    }
+    shapes, cost = report.rows(data)
+    assert shapes.values == {"motorx": pytest.approx(3.5), "pymongo": pytest.approx(1.0),
+                             "motor": pytest.approx(100.0)}
+    assert shapes.target_pymongo is None and shapes.target_motor is None and not shapes.chart
+    # The median of the per-round differences (2.5, 2.5, 3.5), not of the medians' ratio.
+    assert cost.values == {"motorx": pytest.approx(2.5)}
+    assert "Python 3.11 (no eager tasks)" in cost.title
+    assert cost.ratio("pymongo") is None and cost.verdict("pymongo") is None

@@ -316,20 +316,31 @@ def test_find_cursor(flavour: Any, bucket_name: str) -> None:
         assert isinstance(cursor, grid.GridOutCursor)
         assert cursor.collection is bucket.collection
         assert cursor.collection.name == bucket_name
+        # to_list() gives the file documents, as Motor's did (next() gives GridOuts).
         files = await cursor.to_list(None)
-        assert all(isinstance(f, grid.GridOut) for f in files)
-        assert sorted(f._id for f in files) == ids
+        assert all(type(f) is dict for f in files)
+        assert sorted(f["_id"] for f in files) == ids
+        assert {frozenset(f) for f in files} == {
+            frozenset({"_id", "filename", "length", "chunkSize", "uploadDate"})
+        }
+        assert sorted(f["filename"] for f in files) == ["f0", "f1", "f2", "f3", "f4"]
         assert await cursor.to_list(None) == []
 
         # Chaining modifiers, as Motor's cursor.
         cursor = bucket.find({"_id": {"$gte": 1}}).sort("_id", -1).skip(1).limit(2)
-        assert [(f._id, await f.read()) for f in await cursor.to_list(None)] == [(3, b"data-3"), (2, b"data-2")]
+        assert [(f["_id"], f["length"]) for f in await cursor.to_list(None)] == [(3, 6), (2, 6)]
 
         # to_list(length) with fewer left returns what is left (PyMongo's raises).
         cursor = bucket.find().sort("_id", 1)
-        assert [f._id for f in await cursor.to_list(3)] == [0, 1, 2]
-        assert [f._id for f in await cursor.to_list(3)] == [3, 4]
+        assert [f["_id"] for f in await cursor.to_list(3)] == [0, 1, 2]
+        assert [f["_id"] for f in await cursor.to_list(3)] == [3, 4]
         assert await cursor.to_list(3) == []
+
+        # After next() (a GridOut), to_list() goes on with documents.
+        cursor = bucket.find().sort("_id", 1)
+        assert isinstance(await cursor.next(), grid.GridOut)
+        assert [f["_id"] for f in await cursor.to_list(2)] == [1, 2]
+        assert [f["_id"] for f in await cursor.to_list(None)] == [3, 4]
         assert await bucket.find().to_list(0) == []
         with pytest.raises(ValueError):
             await bucket.find().to_list(-1)
@@ -339,9 +350,24 @@ def test_find_cursor(flavour: Any, bucket_name: str) -> None:
         # async for and next().
         seen = [f.filename async for f in bucket.find(sort=[("_id", 1)])]
         assert seen == ["f0", "f1", "f2", "f3", "f4"]
+        # each() hands GridOut objects to the callback, as next() does.
+        finished: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        handed: list[Any] = []
+
+        def on_each(grid_out: Any, error: Any) -> None:
+            if grid_out is None:
+                finished.set_result(error)
+            else:
+                handed.append(grid_out)
+
+        bucket.find(sort=[("_id", 1)], batch_size=2).each(on_each)
+        assert await finished is None
+        assert all(isinstance(g, grid.GridOut) for g in handed)
+        assert [g.filename for g in handed] == ["f0", "f1", "f2", "f3", "f4"]
         cursor = bucket.find({"_id": 4})
         grid_out = await cursor.next()
-        assert grid_out["filename"] == "f4" and grid_out["length"] == 6  # Motor's to_list gave documents
+        assert isinstance(grid_out, grid.GridOut) and await grid_out.read() == b"data-4"
+        assert grid_out["filename"] == "f4" and grid_out["length"] == 6  # the file document's fields
         with pytest.raises(StopAsyncIteration):
             await cursor.next()
 
@@ -352,13 +378,18 @@ def test_find_cursor(flavour: Any, bucket_name: str) -> None:
         with pytest.warns(DeprecationWarning):
             grid_out = cursor.next_object()
         assert isinstance(grid_out, grid.GridOut) and await grid_out.read() == b"data-2"
+        # A file fetch_next fetched comes out of to_list as its document, as in Motor.
+        cursor = bucket.find({"_id": {"$in": [2, 3]}}).sort("_id", 1)
+        with pytest.warns(DeprecationWarning):
+            assert await cursor.fetch_next
+        assert [(type(f), f["_id"]) for f in await cursor.to_list(None)] == [(dict, 2), (dict, 3)]
 
         # Clones and rewinds keep yielding GridOut objects.
         cursor = bucket.find().sort("_id", 1)
         first = await cursor.next()
         clone = cursor.clone()
         assert isinstance(clone, grid.GridOutCursor)
-        assert [f._id for f in await clone.to_list(None)] == ids
+        assert [f["_id"] for f in await clone.to_list(None)] == ids
         cursor.rewind()
         assert (await cursor.next())._id == first._id
         await cursor.close()
@@ -570,7 +601,9 @@ def test_session_is_used_and_transactions_refused(flavour: Any, bucket_name: str
             cursor = bucket.find({"_id": file_id}, session=session)
             assert cursor.session is session
             [found] = await cursor.to_list(None)
-            assert await found.read() == b"in a session"
+            assert found["filename"] == "s.txt"
+            found_out = await bucket.find({"_id": file_id}, session=session).next()
+            assert await found_out.read() == b"in a session"
             await bucket.rename(file_id, "t.txt", session=session)
             await bucket.delete(file_id, session=session)
             sent = [e for e in flavour.commands.started_events if e.database_name == DB_NAME]

@@ -25,7 +25,7 @@ import asyncio
 import functools
 import sys
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from motorx._framework import AsyncioFramework
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-__all__ = ["returns_future", "start_operation"]
+__all__ = ["returns_future", "spawn_background", "start_operation"]
 
 
 def _loop() -> asyncio.AbstractEventLoop:
@@ -61,6 +61,22 @@ else:
     def start_operation(coro: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
         """Run ``coro`` as a task scheduled at once (Python < 3.12 has no eager tasks)."""
         return _loop().create_task(coro)
+
+
+# Tasks motorx starts and hands to no one (``each()``, the old server cursor
+# ``rewind()`` kills, a client's close): asyncio keeps only weak references to
+# tasks, so each is held here until it is done.
+_background: set[asyncio.Future[Any]] = set()
+
+
+def spawn_background(
+    coro: Coroutine[Any, Any, _T], loop: Optional[asyncio.AbstractEventLoop] = None
+) -> asyncio.Future[_T]:
+    """Run ``coro`` as a task held until done, on ``loop`` (default: the running or current one)."""
+    task = (_loop() if loop is None else loop).create_task(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return task
 
 
 def returns_future(

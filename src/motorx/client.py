@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Optional
 
@@ -28,7 +29,7 @@ from motorx.cursor import AgnosticCommandCursor
 from motorx.database import AgnosticDatabase
 from motorx.monitoring import split_listeners
 from motorx.session import AgnosticClientSession, _pymongo_start_session, run_with_session
-from motorx._futures import returns_future
+from motorx._futures import returns_future, spawn_background
 
 _NOT_GIVEN: Any = object()
 
@@ -79,6 +80,58 @@ def _async_transaction_options(options: Any) -> Any:
     )
 
 
+# -- closing: PyMongo's private names used for close(), all here ------------------
+
+# Set, in the task running PyMongo's close, to the AsyncMongoClient it closes:
+# that task may still use the client (endSessions, killCursors).
+_closing_client: ContextVar[Optional[AsyncMongoClient[Any]]] = ContextVar("motorx_closing_client", default=None)
+
+_AFTER_CLOSE = "Cannot use MongoClient after close"  # Motor's (synchronous PyMongo's) message
+
+
+def _refuse_operations(delegate: AsyncMongoClient[Any]) -> None:
+    """Make every later operation of ``delegate`` raise Motor's InvalidOperation.
+
+    Every operation (and cursor getMore/killCursors) gets the topology from
+    ``AsyncMongoClient._get_topology()`` (PyMongo 4.13 to 4.20) before
+    selecting a server; this instance's is replaced by one that refuses,
+    except inside the task running PyMongo's close.  (PyMongo refuses by
+    itself only once its close has finished, and then names AsyncMongoClient.)
+    """
+    get_topology = delegate._get_topology
+
+    async def refuse_after_close() -> Any:
+        if _closing_client.get() is delegate:
+            return await get_topology()
+        raise InvalidOperation(_AFTER_CLOSE)
+
+    delegate._get_topology = refuse_after_close  # type: ignore[method-assign]
+
+
+def _bound_loop(delegate: AsyncMongoClient[Any]) -> Optional[asyncio.AbstractEventLoop]:
+    """The event loop PyMongo bound ``delegate`` to at its first operation (None before)."""
+    loop: Optional[asyncio.AbstractEventLoop] = getattr(delegate, "_loop", None)
+    return loop
+
+
+async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
+    """PyMongo's close, finished even when cancelled (in a task of its own)."""
+    _closing_client.set(delegate)  # this task's context only
+    try:
+        await delegate.close()
+    except asyncio.CancelledError:
+        # Typically asyncio.run cancelling the tasks left when main() returned,
+        # mid-endSessions.  Close again: the server sessions are already taken,
+        # so this closes the pools and stops and joins the monitors (no I/O but
+        # pending killCursors), then the task ends cancelled as asked.
+        task = asyncio.current_task()
+        uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+        if uncancel is not None:
+            uncancel()
+        await delegate.close()
+        raise
+
+
 class AgnosticClient(Generic[_DocumentType]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
@@ -112,6 +165,9 @@ class AgnosticClient(Generic[_DocumentType]):
             append_metadata(given_driver)
         # timeoutMS never changes for a client; with_transaction reads it per call.
         self._timeout: Optional[float] = self._delegate.options.timeout
+        # close(): final at once; PyMongo's clean-up task when it needed one.
+        self._closed = False
+        self._closing: Optional[asyncio.Future[None]] = None
         # What every session of this client is built with, in one attribute:
         # this class has __getattr__, which makes each attribute read slower
         # than a plain object's, and start_session is a hot path.
@@ -444,14 +500,46 @@ class AgnosticClient(Generic[_DocumentType]):
     async def server_info(self, session: Any = None) -> Mapping[str, Any]:
         return await run_with_session(self._delegate.server_info, (), {"session": session})
 
-    def close(self) -> Optional[asyncio.Task[None]]:
-        """Close the client: a plain call, as in Motor.
+    def close(self) -> Optional[asyncio.Future[None]]:
+        """Close the client: a plain call that is final when it returns, as in Motor.
 
-        On a running loop the close is scheduled and the returned task may be
-        awaited to wait for it; with no loop running nothing can be connected.
+        From then on every operation raises ``InvalidOperation("Cannot use
+        MongoClient after close")``.  PyMongo's own close (endSessions for the
+        server sessions, pending killCursors, closing the pools and stopping
+        the monitors) needs the event loop:
+
+        * with no loop running, it runs to completion here, on the loop the
+          client used (nothing to do if it never connected, or if that loop
+          is closed already);
+        * on a running loop it runs as a task motorx holds until it is done;
+          the task is returned, and may be awaited to wait for the clean-up.
+          If it is cancelled first (``asyncio.run`` cancels what is left when
+          the main coroutine returns), it still closes the pools and stops the
+          monitors before it ends, so closing the loop then leaves nothing open.
+
+        Calling it again does nothing more (it returns the same task).
         """
+        if self._closed:
+            return self._closing
+        self._closed = True
+        delegate = self._delegate
+        _refuse_operations(delegate)
+        bound = _bound_loop(delegate)
         try:
-            asyncio.get_running_loop()
+            running: Optional[asyncio.AbstractEventLoop] = asyncio.get_running_loop()
         except RuntimeError:
-            return None
-        return asyncio.ensure_future(self._delegate.close())
+            running = None
+        if running is not None:
+            if bound is None or bound is running:
+                self._closing = spawn_background(_close_delegate(delegate), running)
+            else:
+                # Connected on another loop, which cannot run now; its sockets
+                # belong to it.  Operations are refused all the same.
+                self._closing = running.create_future()
+                self._closing.set_result(None)
+        elif bound is not None and not bound.is_closed():
+            if bound.is_running():  # on another thread
+                asyncio.run_coroutine_threadsafe(_close_delegate(delegate), bound)
+            else:
+                bound.run_until_complete(_close_delegate(delegate))
+        return self._closing

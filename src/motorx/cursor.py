@@ -31,7 +31,7 @@ from pymongo.errors import InvalidOperation
 
 from motorx._typing import _DocumentType
 from motorx.session import AgnosticClientSession, _TransactionContext, split_session
-from motorx._futures import returns_future, start_operation
+from motorx._futures import returns_future, spawn_background, start_operation
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -67,12 +67,15 @@ def run_to_completion(coro: Coroutine[Any, Any, _T]) -> _T:
 
 
 def _spawn(coro: Coroutine[Any, Any, Any], io_loop: Any) -> asyncio.Future[Any]:
-    """Run ``coro`` in the background on the running loop (or the cursor's loop)."""
+    """Run ``coro`` in the background on the running loop (or the cursor's loop).
+
+    The task is held until done (asyncio itself keeps only a weak reference).
+    """
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         loop = getattr(io_loop, "asyncio_loop", io_loop)  # a tornado IOLoop runs on asyncio
-    return loop.create_task(coro)
+    return spawn_background(coro, loop)
 
 
 class _BaseCursor(Generic[_DocumentType]):

@@ -15,10 +15,10 @@ Differences from Motor, on purpose (each keeps Motor code working):
   cursor), so motorx records the new position at once and moves PyMongo's
   stream there before the next read; ``close()`` finishes its cursor clean-up
   in the background.
-* A GridOut cursor yields motorx GridOut objects from ``next()``, ``async for``
-  *and* ``to_list()`` (Motor gave PyMongo's blocking GridOut from ``next()``
-  and bare file documents from ``to_list()``); ``grid_out["filename"]`` reads
-  the file document so code written against Motor's ``to_list`` still works.
+* A GridOut cursor yields motorx GridOut objects from ``next()``, ``async for``,
+  ``each()`` and ``next_object()``, where Motor gave PyMongo's blocking GridOut
+  from the first three (its ``next_object()`` gave a Motor GridOut); its
+  ``to_list()`` gives the file documents (dicts), as Motor's did.
 * ``download_to_stream`` accepts a destination whose ``write`` is a coroutine
   (an aiofiles file, a motorx GridIn) as well as a plain file object.
 * Setting a public attribute on a GridIn stores it in the file document
@@ -50,10 +50,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import InvalidOperation
 
 from motorx.collection import AgnosticCollection
-from motorx.cursor import AgnosticCursor
+from motorx.cursor import AgnosticCursor, _check_length
 from motorx.database import AgnosticDatabase
 from motorx.session import AgnosticClientSession, check_session_type
-from motorx._futures import returns_future
+from motorx._futures import returns_future, spawn_background
 
 __all__ = [
     "AgnosticGridFSBucket",
@@ -344,7 +344,7 @@ class AgnosticGridOut:
             # No loop to run the clean-up on: the server times the cursor out.
             self._delegate.closed = True
             return
-        self._close_task = loop.create_task(self._delegate.close())
+        self._close_task = spawn_background(self._delegate.close(), loop)
 
     @property
     def closed(self) -> bool:
@@ -545,7 +545,7 @@ class AgnosticGridIn:
 
 
 class AgnosticGridOutCursor(AgnosticCursor):
-    """The cursor ``bucket.find()`` returns: yields GridOut objects."""
+    """The cursor ``bucket.find()`` returns: yields GridOut objects; ``to_list()`` file documents."""
 
     _grid_out_class: ClassVar[type[AgnosticGridOut]] = AgnosticGridOut
 
@@ -568,22 +568,24 @@ class AgnosticGridOutCursor(AgnosticCursor):
     __anext__ = next
 
     @returns_future
-    async def to_list(self, length: Optional[int] = None) -> list[AgnosticGridOut]:
-        """Up to ``length`` files (all when ``None``); fewer once exhausted."""
+    async def to_list(self, length: Optional[int] = None) -> list[Mapping[str, Any]]:
+        """Up to ``length`` file documents (all when ``None``): dicts, as Motor's gave.
+
+        ``next()`` and ``async for`` give GridOut objects; this gives what the
+        files collection holds.  ``[]`` once exhausted, and for ``length=0``
+        without contacting the server.
+        """
         # Not PyMongo's AsyncGridOutCursor.to_list: given a length it raises
         # StopAsyncIteration when fewer files are left instead of returning them.
-        if length is not None:
-            if isinstance(length, bool) or not isinstance(length, int):
-                raise TypeError("length must be an int, not %r" % length)
-            if length < 0:
-                raise ValueError("length must be non-negative")
-        files: list[AgnosticGridOut] = []
-        while length is None or len(files) < length:
+        _check_length(length)
+        documents: list[Mapping[str, Any]] = []
+        while length is None or len(documents) < length:
             try:
-                files.append(await self.next())
+                grid_out = await self.next()
             except StopAsyncIteration:
                 break
-        return files
+            documents.append(grid_out._file_document())
+        return documents
 
     def next_object(self) -> Optional[AgnosticGridOut]:
         """**DEPRECATED** - the next GridOut of the fetched batch, or None."""
