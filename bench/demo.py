@@ -9,6 +9,7 @@ what happened.  Run it with ``scripts/demo``.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -94,7 +95,9 @@ def run_flavour(uri: str, flavour: str) -> None:
         try:
             await transfer(client, flavour, commands)
         finally:
-            await client.close()
+            closed = client.close()  # a plain call, as in Motor; it may return a task to wait for
+            if inspect.isawaitable(closed):
+                await closed
 
     if flavour == "asyncio":
         asyncio.run(main())

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import itertools
 import math
 import resource
@@ -114,7 +115,6 @@ class Driver:
     tornado_client: Callable[..., Any]
     # PyMongo Async's start_session is a plain method; Motor's and motorx's a coroutine.
     session_is_coroutine: bool
-    close_returns_awaitable: bool
 
     async def start_session(self, client: Any) -> Any:
         if self.session_is_coroutine:
@@ -122,8 +122,10 @@ class Driver:
         return client.start_session()
 
     async def close(self, client: Any) -> None:
+        # PyMongo Async's close is a coroutine; Motor's a plain call, and
+        # motorx's, which may hand back a task to wait for the close.
         result = client.close()
-        if self.close_returns_awaitable and result is not None:
+        if inspect.isawaitable(result):
             await result
 
 
@@ -133,21 +135,18 @@ DRIVERS = {
         motorx.motor_asyncio.AsyncIOMotorClient,
         motorx.motor_tornado.MotorClient,
         session_is_coroutine=True,
-        close_returns_awaitable=True,  # a task on a running loop
     ),
     "pymongo": Driver(
         "pymongo",
         pymongo.AsyncMongoClient,
         pymongo.AsyncMongoClient,  # runs on tornado's IOLoop, which is asyncio underneath
         session_is_coroutine=False,
-        close_returns_awaitable=True,
     ),
     "motor": Driver(
         "motor",
         motor.motor_asyncio.AsyncIOMotorClient,
         motor.motor_tornado.MotorClient,
         session_is_coroutine=True,
-        close_returns_awaitable=False,
     ),
 }
 
