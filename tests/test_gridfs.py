@@ -837,7 +837,9 @@ def _motorx_kind(cls: type, name: str) -> str:
     if isinstance(raw, property):
         return "property"
     function = getattr(cls, name)
-    if inspect.iscoroutinefunction(function):
+    # Awaited by the user: a coroutine function, or a method returning a
+    # started Future as Motor's do (test_call_model tells the two apart).
+    if inspect.iscoroutinefunction(function) or getattr(function, "returns_future", False):
         return "coroutine"
     return "method" if callable(function) else "attribute"
 

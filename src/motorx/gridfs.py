@@ -394,6 +394,19 @@ class AgnosticGridOut:
             written += len(chunk)
 
 
+async def _readable_source(data: Any) -> Any:
+    """What PyMongo can read a file's contents from, given ``data`` to store.
+
+    A motorx GridOut's ``read()`` returns a Future (Motor's call model), but
+    PyMongo reads a source whose ``read`` is a coroutine function: it is
+    given the PyMongo GridOut underneath, at the motorx one's position.
+    """
+    if isinstance(data, AgnosticGridOut):
+        await data._before_read()
+        return data.delegate
+    return data
+
+
 class AgnosticGridIn:
     """A GridFS file being written; Motor's ``MotorGridIn``.
 
@@ -496,7 +509,7 @@ class AgnosticGridIn:
         """Write ``bytes``, a ``str`` (if the file has an ``encoding``), or the
         contents of a file-like object (whose ``read`` may be a coroutine, so a
         motorx GridOut can be copied in)."""
-        await self._delegate.write(data)
+        await self._delegate.write(await _readable_source(data))
 
     @returns_future
     async def writelines(self, sequence: Iterable[Any]) -> None:
@@ -721,7 +734,7 @@ class AgnosticGridFSBucket:
     ) -> ObjectId:
         """Store ``source`` (bytes, or a file-like object) as a new file; returns its ``_id``."""
         return await self._delegate.upload_from_stream(
-            filename, source, chunk_size_bytes, metadata, session=_pymongo_session(session)
+            filename, await _readable_source(source), chunk_size_bytes, metadata, session=_pymongo_session(session)
         )
 
     @returns_future
@@ -736,7 +749,8 @@ class AgnosticGridFSBucket:
     ) -> None:
         """Store ``source`` as a new file with the given ``_id``."""
         await self._delegate.upload_from_stream_with_id(
-            file_id, filename, source, chunk_size_bytes, metadata, session=_pymongo_session(session)
+            file_id, filename, await _readable_source(source), chunk_size_bytes, metadata,
+            session=_pymongo_session(session),
         )
 
     # -- downloads -----------------------------------------------------------------
