@@ -43,8 +43,10 @@ install_secantus() {
     fi
     local venv="$ROOT/.venv-secantus"
     ensure_venv "$venv"
-    if ! "$venv/bin/python" -m pip show SecantusDB 2>/dev/null | grep -qx 'Version: 0.7.0b3'; then
-        log "installing $SECANTUS_REQ into .venv-secantus"
+    # grep reads all of pip's output (grep -q would close the pipe early and
+    # pip's exit status, under pipefail, would fail the check every time).
+    if ! "$venv/bin/python" -m pip show SecantusDB 2>/dev/null | grep -x 'Version: 0.7.0b3' >/dev/null; then
+        log "installing $SECANTUS_REQ into .venv-secantus (the embedded test server)"
         "$venv/bin/python" -m pip install -q "$SECANTUS_REQ"
     fi
     export MOTORX_SECANTUSD="$venv/bin/secantusd-py"

@@ -406,7 +406,7 @@ cdef class SessionBase:
         return self._new_transaction_context()
 
     def _begin_with_transaction(
-        self, read_concern, write_concern, read_preference, max_commit_time_ms
+        self, read_concern, write_concern, read_preference, max_commit_time_ms, window=None
     ):
         """``with_transaction``'s first step: begin the first transaction.
 
@@ -415,9 +415,9 @@ cdef class SessionBase:
         the start to PyMongo.  Returns ``None``, beginning nothing, when the
         client has a ``timeoutMS`` and no ``pymongo.timeout`` is in force yet:
         the caller puts it in force and calls again.  Under a client-side
-        timeout, what remains of it is the retry window.
+        timeout, what remains of it is the retry window; otherwise ``window``
+        (seconds), None for the retry policy's.
         """
-        cdef object window = None
         cdef bint csot = False
         cdef RetryLoop loop
         if _context_value(_CSOT_TIMEOUT) is None:

@@ -253,3 +253,17 @@ def test_a_coroutine_function_in_motor_stays_one() -> None:
         "self",
         "document",
     ]
+
+
+def test_a_call_with_no_loop_running_runs_on_the_clients_io_loop(mongodb_uri: str) -> None:
+    # As Motor: the Future belongs to the client's io_loop, which need not be
+    # the current loop (there is none here).
+    loop = asyncio.new_event_loop()
+    try:
+        client = motorx.motor_asyncio.AsyncIOMotorClient(mongodb_uri, io_loop=loop)
+        future = client.admin.command("ping")
+        assert isinstance(future, asyncio.Future) and future.get_loop() is loop
+        assert loop.run_until_complete(future)["ok"] == 1
+        client.close()
+    finally:
+        loop.close()

@@ -39,28 +39,38 @@ _T = TypeVar("_T")
 __all__ = ["returns_future", "spawn_background", "start_operation"]
 
 
-def _loop() -> asyncio.AbstractEventLoop:
+def _loop(owner: Any = None) -> asyncio.AbstractEventLoop:
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
         # Called with no loop running (``loop.run_until_complete(coll.insert_one(d))``):
-        # the task belongs to the loop that will run it, the current one.
-        loop: asyncio.AbstractEventLoop = AsyncioFramework.get_event_loop()
+        # the task belongs to the loop that will run it, the object's
+        # ``io_loop=`` if it was given one, else the current loop.
+        io_loop = AsyncioFramework.get_event_loop() if owner is None else owner.get_io_loop()
+        loop: asyncio.AbstractEventLoop = getattr(io_loop, "asyncio_loop", io_loop)  # tornado runs on asyncio
         return loop
 
 
 if sys.version_info >= (3, 12):
 
-    def start_operation(coro: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
-        """Run ``coro`` as a task that starts now (eagerly when a loop is running)."""
+    def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio.Future[_T]:
+        """Run ``coro`` as a task that starts now (eagerly when a loop is running).
+
+        ``owner`` (a motorx object, for its ``get_io_loop()``) picks the loop
+        when none is running.
+        """
         # eager_start falls back to scheduling when the loop is not running.
-        return asyncio.Task(coro, loop=_loop(), eager_start=True)
+        return asyncio.Task(coro, loop=_loop(owner), eager_start=True)
 
 else:
 
-    def start_operation(coro: Coroutine[Any, Any, _T]) -> asyncio.Future[_T]:
-        """Run ``coro`` as a task scheduled at once (Python < 3.12 has no eager tasks)."""
-        return _loop().create_task(coro)
+    def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio.Future[_T]:
+        """Run ``coro`` as a task scheduled at once (Python < 3.12 has no eager tasks).
+
+        ``owner`` (a motorx object, for its ``get_io_loop()``) picks the loop
+        when none is running.
+        """
+        return _loop(owner).create_task(coro)
 
 
 # Tasks motorx starts and hands to no one (``each()``, the old server cursor
@@ -88,7 +98,7 @@ def returns_future(
     # the signatures of methods of generic classes that take **kwargs.
     @functools.wraps(method)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> asyncio.Future[_T]:
-        return start_operation(method(*args, **kwargs))
+        return start_operation(method(*args, **kwargs), args[0])
 
     call.returns_future = True  # type: ignore[attr-defined]
     return call

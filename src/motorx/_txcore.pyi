@@ -95,6 +95,7 @@ class SessionBase:
         write_concern: Any,
         read_preference: Any,
         max_commit_time_ms: Optional[int],
+        window: Optional[float] = ...,
     ) -> Optional[RetryLoop]: ...
 
 def new_session(

@@ -27,6 +27,11 @@ from motorx.database import AgnosticDatabase
 from motorx.encryption import AgnosticClientEncryption
 from motorx.session import AgnosticClientSession
 
+# Motor's retry window of with_transaction, in seconds, read at each call
+# (a private name Motor code lowers): motorx's window when no client-side
+# timeout is in force.
+_WITH_TRANSACTION_RETRY_TIME_LIMIT = 120
+
 __all__ = [
     "AgnosticBaseCursor",
     "AgnosticChangeStream",

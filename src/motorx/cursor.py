@@ -89,6 +89,10 @@ class _BaseCursor(Generic[_DocumentType]):
         # Documents fetched by the deprecated ``fetch_next`` and not yet
         # handed out by ``next_object``/``next``/``to_list``.
         self._peeked: deque[_DocumentType] = deque()
+        # Motor's flags: a command of this cursor was sent (rewind() clears
+        # it); close() was called.
+        self.started = False
+        self.closed = False
 
     # -- subclass hooks ------------------------------------------------------
 
@@ -107,6 +111,7 @@ class _BaseCursor(Generic[_DocumentType]):
 
     async def _fetch_started(self) -> Optional[_TransactionContext]:
         """Enter the session's gate before a command (find, getMore, ...)."""
+        self.started = True
         session = self._session
         if session is None:
             return None
@@ -196,7 +201,7 @@ class _BaseCursor(Generic[_DocumentType]):
             DeprecationWarning,
             stacklevel=2,
         )
-        return start_operation(self._fetch_one())
+        return start_operation(self._fetch_one(), self)
 
     fetch_next.fget.returns_future = True  # type: ignore[attr-defined]
 
@@ -245,9 +250,19 @@ class _BaseCursor(Generic[_DocumentType]):
                 return
         callback(None, None)
 
+    def _buffer_size(self) -> int:
+        """Documents fetched and not handed out yet (Motor's name; its tests read it)."""
+        cursor = self._current()
+        # PyMongo's batch buffer is private: without it, only what motorx holds.
+        return len(self._peeked) + len(getattr(cursor, "_data", ()))
+
     async def close(self) -> None:
-        """Kill this cursor on the server (nothing to do if it never started)."""
-        self._peeked.clear()
+        """Kill this cursor on the server (nothing to do if it never started).
+
+        Documents already fetched stay readable (``alive`` stays true until
+        they are handed out), as in Motor.
+        """
+        self.closed = True
         cursor = self._current()
         if cursor is not None:
             await cursor.close()
@@ -393,6 +408,7 @@ class AgnosticCursor(_BaseCursor[_DocumentType]):
         server cursor still open is killed in the background.
         """
         self._peeked.clear()
+        self.started = False
         old = self._delegate
         if old.cursor_id is None and old.retrieved == 0 and old.alive:
             return self  # never started: nothing to rewind

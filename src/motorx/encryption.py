@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Optional
 
 from pymongo.asynchronous.encryption import AsyncClientEncryption
+from pymongo.errors import InvalidOperation
 
 from motorx._framework import AsyncioFramework
 from motorx._typing import _DocumentType
@@ -21,6 +22,15 @@ from motorx._futures import returns_future
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+
+class _ClientEncryption(AsyncClientEncryption[Any]):
+    """PyMongo's client encryption, refusing use after close with Motor's message."""
+
+    def _check_closed(self) -> None:
+        # PyMongo's check, called by each of its methods, says "AsyncClientEncryption".
+        if self._encryption is None:
+            raise InvalidOperation("Cannot use closed ClientEncryption")
 
 
 class AgnosticClientEncryption(Generic[_DocumentType]):
@@ -50,7 +60,7 @@ class AgnosticClientEncryption(Generic[_DocumentType]):
         extra: dict[str, Any] = {}
         if key_expiration_ms is not None:
             extra["key_expiration_ms"] = key_expiration_ms
-        self._delegate: AsyncClientEncryption[Any] = AsyncClientEncryption(
+        self._delegate: AsyncClientEncryption[Any] = _ClientEncryption(
             kms_providers, key_vault_namespace, pymongo_client, codec_options, kms_tls_options, **extra
         )
         self._key_vault_namespace = key_vault_namespace

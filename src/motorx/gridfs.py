@@ -394,6 +394,10 @@ class AgnosticGridOut:
             written += len(chunk)
 
 
+# GridIn properties whose file-document field has another name.
+_FIELD_OF_PROPERTY = {"content_type": "contentType"}
+
+
 async def _readable_source(data: Any) -> Any:
     """What PyMongo can read a file's contents from, given ``data`` to store.
 
@@ -528,8 +532,12 @@ class AgnosticGridIn:
 
     @returns_future
     async def set(self, name: str, value: Any) -> None:
-        """Set a field of the file document; on the server at once if already closed."""
-        await self._delegate.set(name, value)
+        """Set a field of the file document; on the server at once if already closed.
+
+        ``content_type`` is the property's name for the field ``contentType``
+        (Motor set it through the property).
+        """
+        await self._delegate.set(_FIELD_OF_PROPERTY.get(name, name), value)
 
     def read(self, size: int = -1) -> NoReturn:
         self._delegate.read(size)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 from collections import deque
 from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -487,8 +488,14 @@ class AgnosticClientSession(SessionBase):
         # One coroutine, the loop inline: this is the path the no-op
         # benchmark measures against PyMongo's own with_transaction.  The
         # core begins the first transaction (applied to PyMongo just below).
+        # Motor's module-level knob, read per call as Motor does (Motor code
+        # and its tests lower it); left at 120 s, the retry policy decides.
+        # Only code that imported motorx.core can have changed it.
+        motor_core = sys.modules.get("motorx.core")
+        limit = _txcore.DEFAULT_WINDOW if motor_core is None else motor_core._WITH_TRANSACTION_RETRY_TIME_LIMIT
         loop = self._begin_with_transaction(
-            read_concern, write_concern, read_preference, max_commit_time_ms
+            read_concern, write_concern, read_preference, max_commit_time_ms,
+            None if limit == _txcore.DEFAULT_WINDOW else limit,
         )
         if loop is None:
             # The client's timeoutMS bounds the whole call, not each
@@ -720,3 +727,4 @@ async def run_with_session(
         raise
     finally:
         session._leave_gate(context)
+
