@@ -17,8 +17,8 @@ Figures:
 * no I/O: the per-operation median (round median / operations per round) of
   session start + end, the empty transaction, ``with_transaction`` with a
   no-op callback, and the ``_txcore`` decision step; and, informational, what
-  Motor's call model (a started Task per call) costs: a no-op operation, and
-  one that awaits once, as a Task against the coroutine awaited directly, with
+  Motor's call model (a started Future per call) costs: a no-op operation, and
+  one that awaits once, as a Future against the coroutine awaited directly, with
   the per-call difference on the Python the run used;
 * end to end: client CPU microseconds per operation (median over rounds),
   throughput (median over rounds), p50 and p99 latency over all operations;
@@ -65,10 +65,10 @@ NO_IO = [
     ("with-transaction-noop", "with_transaction(no-op)", 1.00, 0.10),
     ("txcore-decision", "_txcore decision step", None, 0.10),
     # Informational: the call model alone (bench/test_session_bench.py, CallModel).
-    # motorx's column: a started Task; PyMongo Async's: the coroutine awaited;
+    # motorx's column: a started Future; PyMongo Async's: the coroutine awaited;
     # Motor's: its executor Future.
-    ("call-model", "call model, no-op: Task / coroutine / executor Future", None, None),
-    ("call-model-suspending", "call model, awaiting once: Task / coroutine", None, None),
+    ("call-model", "call model, no-op: Future / coroutine / executor Future", None, None),
+    ("call-model-suspending", "call model, awaiting once: Future / coroutine", None, None),
 ]
 CALL_MODEL = {
     "call-model": "call model, no-op",
@@ -90,9 +90,8 @@ E2E_SECTION = (
 TXN_CASES = {"txn-c1", "txn-c16", "txn-c128", "tornado-txn-c16"}
 CPU_TARGET_MOTOR = 0.50  # client CPU per transaction: max motorx/motor
 # The call-model issue's client-CPU targets (transactions and find_one) against
-# PyMongo Async: every call motorx makes returns a started Task, which costs
-# less where tasks start eagerly (Python 3.12+) than where a task starts on the
-# loop's next iteration.
+# PyMongo Async: every call motorx makes returns a started Future (the issue
+# set 1.05 where Python has eager tasks, 3.12+, and 1.08 before).
 CPU_TARGET_EAGER, CPU_TARGET_SCHEDULED = 1.05, 1.08
 CPU_TARGET_CASES = TXN_CASES | {"find-one"}
 CONTENTION_RETRIES_TARGET = 1 / 3  # motorx's retries <= a third of Motor's
@@ -254,9 +253,9 @@ def cpu_target_note(data: Mapping[str, Any]) -> str:
     which = {True: "eager tasks", False: "no eager tasks", None: "unknown Python"}[eager]
     return (
         "Client-CPU target against PyMongo Async (transactions, find_one): ≤ %.2f here "
-        "(Python %s, %s). motorx's every call returns a started Task, as Motor's returns a "
-        "Future: ≤ %.2f where tasks start eagerly (3.12+), ≤ %.2f before, where each Task "
-        "starts on the loop's next iteration."
+        "(Python %s, %s). motorx's every call returns a started Future, as Motor's does: "
+        "≤ %.2f where Python has eager tasks (3.12+), ≤ %.2f before (the call-model "
+        "issue's targets)."
         % (cpu_target(data), version, which, CPU_TARGET_EAGER, CPU_TARGET_SCHEDULED)
     )
 
@@ -290,11 +289,11 @@ def rows(data: Mapping[str, Any]) -> list[Row]:
                     rounds=_rounds(impls, "round_us"))
             )
             if path in CALL_MODEL:
-                # Informational: what the started Task adds to each call, on this Python.
+                # Informational: what the started Future adds to each call, on this Python.
                 cost = _call_model_cost(impls)
                 out.append(
                     Row("No I/O (per operation, median)",
-                        "%s: the Task's cost per call, %s (%s)" % (
+                        "%s: the Future's cost per call, %s (%s)" % (
                             CALL_MODEL[path], python,
                             {True: "eager tasks", False: "no eager tasks", None: "?"}[eager]),
                         "µs", {SUBJECT: cost})

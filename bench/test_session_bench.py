@@ -19,12 +19,13 @@ The paths, each a pytest-benchmark group:
   body does nothing (``call-model``), or awaits once as an operation awaits
   its I/O (``call-model-suspending``), called and awaited ``--bench-ops``
   times: motorx's column is the method decorated with
-  ``motorx._futures.returns_future`` (a started Task, awaited), PyMongo
+  ``motorx._futures.returns_future`` (a started OperationFuture, awaited at
+  once, so it runs inside the awaiting task), PyMongo
   Async's the same ``async def`` awaited directly, as PyMongo's methods are;
   in ``call-model`` Motor's column is Motor's own mechanism for the same no-op
   (``run_on_executor``: a Future completed by its executor thread).  The
-  difference motorx minus PyMongo is the Task's cost; it depends on the Python
-  (eager tasks from 3.12), which the report names.
+  difference motorx minus PyMongo is the Future's cost, on the Python the
+  report names.
 
 motorx hands PyMongo a transaction's inherited options already resolved
 (from a client's first transaction on), which spares PyMongo's start about
@@ -77,7 +78,7 @@ import pymongo
 
 import motorx
 import motorx.motor_asyncio
-from motorx._futures import returns_future
+from motorx._futures import OperationFuture, returns_future
 
 # Nothing may connect: port 1 is closed, and server selection would give up fast.
 URI = "mongodb://127.0.0.1:1/?replicaSet=secantus&serverSelectionTimeoutMS=100"
@@ -530,11 +531,11 @@ def test_session_path(benchmark: Any, record_bench: Any, bench_ops: int, bench_r
 
 # -- what a Future costs per call ---------------------------------------------------
 #
-# Motor's methods return a Future and motorx's now return a started Task
-# (motorx._futures).  PyMongo Async's are coroutines, awaited directly.  The
-# same no-op method in each shape, so the difference is the call model alone:
-# creating the task, (before 3.12) the loop iteration that starts it, and the
-# callback that wakes the awaiting caller when it finishes.
+# Motor's methods return a Future and motorx's now return a started
+# OperationFuture (motorx._futures): awaited at once, it runs inside the
+# awaiting task.  PyMongo Async's are coroutines, awaited directly.  The same
+# no-op method in each shape, so the difference is the call model alone:
+# creating the Future, its start handle, and running it in place.
 
 
 def _motor_noop() -> None:
@@ -550,7 +551,7 @@ class CallModel:
         return None
 
     @returns_future
-    async def started(self) -> None:  # motorx: a started Task
+    async def started(self) -> None:  # motorx: a started OperationFuture
         return None
 
     async def awaited_suspending(self) -> None:
@@ -609,12 +610,12 @@ def test_call_model(
     try:
         op = CallModel()
 
-        # Sanity: the decorated method really returns a Task, started (3.12+:
-        # already done, as the no-op never suspends), the plain one a coroutine.
+        # Sanity: the decorated method really returns motorx's Future, the
+        # plain one a coroutine.
         async def shapes() -> None:
-            task = op.started()
-            assert isinstance(task, asyncio.Task), type(task)
-            await task
+            future = op.started()
+            assert isinstance(future, OperationFuture), type(future)
+            await future
             coro = op.awaited()
             assert inspect.iscoroutine(coro)
             await coro

@@ -14,7 +14,6 @@ no check.
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Any
 
 import pytest
@@ -139,15 +138,10 @@ def test_gathered_operations_of_the_transaction_commit_in_call_order(
     flavour.run(body)
 
 
-@pytest.mark.skipif(
-    sys.version_info < (3, 12),
-    reason="needs eager tasks: before 3.12 an unawaited call starts at the loop's next "
-    "iteration, after a commit made in the same step (README: one session)",
-)
 def test_with_transaction_commits_after_an_unawaited_operation(flavour: Flavour, sync_client: Any) -> None:
-    # The callback forgets to await its insert: started at the call (eagerly),
-    # it holds the gate, and the commit waits its turn, so the insert is part
-    # of the transaction instead of racing its commit.
+    # The callback forgets to await its insert: the commit lets it start
+    # first and waits its turn at the gate, so the insert is part of the
+    # transaction instead of racing its commit.
     name = _name(flavour, "unawaited")
 
     async def body() -> None:

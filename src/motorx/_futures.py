@@ -3,17 +3,27 @@
 Motor's async methods are plain functions that return an asyncio Future,
 and the operation runs whether or not anyone awaits it.  motorx writes its
 operations as coroutines and marks the ones Motor returns a Future from with
-:func:`returns_future`: calling such a method wraps the coroutine in a task
-(a Future, with callbacks, ``result()``, ``cancel()``, awaitable any number
-of times) that starts at once.  On Python 3.12+ it starts eagerly, running
-to its first suspension inside the call, so no loop iteration is spent
-before the command is sent; on older Pythons it is scheduled to start on the
-loop's next iteration, in call order.
+:func:`returns_future`: calling such a method returns an
+:class:`OperationFuture` (an asyncio Future, with callbacks, ``result()``,
+``cancel()``, awaitable any number of times) whose operation starts at once:
 
-Cancelling the Future cancels the operation's coroutine, as cancelling an
-awaited call does; so does cancelling a task that awaits it (asyncio
-cancels what a cancelled task waits on).  An exception nobody retrieves is
-reported by asyncio ("Task exception was never retrieved"), as for any task.
+* awaited right away (``await coll.insert_one(doc)``, the common case), it
+  runs inside the awaiting task, as a coroutine would: no task of its own
+  and no extra loop iteration.  That extra iteration between an operation's
+  reply and the code after it is what a task per call costs, and under write
+  contention it keeps each transaction open longer: with 200 tasks
+  incrementing one document, transactions retried so often that the run
+  took ten times longer (tests/reliability/test_concurrency.py);
+* otherwise (not awaited, or handed to ``asyncio.wait``, ``gather``,
+  tornado's ``add_future``...) it starts as a task of its own on the loop's
+  next iteration, in call order.  Only the first such operation is run
+  inline when awaited; one called after another that has not started yet
+  waits its turn, so operations start in call order.
+
+Cancelling the Future cancels the operation as cancelling an awaited call
+does (before it started: it never runs); so does cancelling a task that
+awaits it.  An exception nobody retrieves is reported by asyncio ("Future
+exception was never retrieved").
 
 The methods that stay coroutine functions in Motor (``with_transaction``,
 ``start_session``, cursors' ``next`` ...) stay plain ``async def`` here.
@@ -23,8 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from motorx._framework import AsyncioFramework
@@ -36,7 +45,13 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-__all__ = ["returns_future", "spawn_background", "start_operation"]
+__all__ = [
+    "OperationFuture",
+    "let_called_operations_start",
+    "returns_future",
+    "spawn_background",
+    "start_operation",
+]
 
 
 def _loop(owner: Any = None) -> asyncio.AbstractEventLoop:
@@ -51,26 +66,126 @@ def _loop(owner: Any = None) -> asyncio.AbstractEventLoop:
         return loop
 
 
-if sys.version_info >= (3, 12):
+# Per loop: how many operations were called and have not started yet.
+_unstarted: dict[asyncio.AbstractEventLoop, int] = {}
 
-    def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio.Future[_T]:
-        """Run ``coro`` as a task that starts now (eagerly when a loop is running).
 
-        ``owner`` (a motorx object, for its ``get_io_loop()``) picks the loop
-        when none is running.
-        """
-        # eager_start falls back to scheduling when the loop is not running.
-        return asyncio.Task(coro, loop=_loop(owner), eager_start=True)
+def _count_unstarted(loop: asyncio.AbstractEventLoop, change: int) -> None:
+    count = _unstarted.get(loop, 0) + change
+    if count:
+        _unstarted[loop] = count
+    else:
+        del _unstarted[loop]  # no entry for an idle loop: nothing keeps it alive
 
-else:
 
-    def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio.Future[_T]:
-        """Run ``coro`` as a task scheduled at once (Python < 3.12 has no eager tasks).
+class OperationFuture(asyncio.Future[_T]):
+    """A called operation: an asyncio Future whose coroutine starts at once.
 
-        ``owner`` (a motorx object, for its ``get_io_loop()``) picks the loop
-        when none is running.
-        """
-        return _loop(owner).create_task(coro)
+    See the module docstring: run inside the first task that awaits it, or
+    as a task of its own from the loop's next iteration.
+    """
+
+    def __init__(self, coro: Coroutine[Any, Any, _T], loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop=loop)
+        self._coro: Optional[Coroutine[Any, Any, _T]] = coro
+        self._task: Optional[asyncio.Future[_T]] = None  # running as a task of its own
+        self._runner: Optional[asyncio.Future[Any]] = None  # the awaiting task running it
+        # Runs in a copy of the caller's context, as a task would.
+        self._start_handle = loop.call_soon(self._start_as_task)
+        _count_unstarted(loop, 1)
+
+    def _take_coro(self) -> Optional[Coroutine[Any, Any, _T]]:
+        coro, self._coro = self._coro, None
+        if coro is not None:
+            self._start_handle.cancel()
+            _count_unstarted(self.get_loop(), -1)
+        return coro
+
+    def _start_as_task(self) -> None:
+        coro = self._take_coro()
+        if coro is None:
+            return
+        task = self._task = self.get_loop().create_task(coro)
+        task.add_done_callback(self._adopt_outcome)
+
+    def _adopt_outcome(self, task: asyncio.Future[_T]) -> None:
+        if self.done():
+            return
+        if task.cancelled():
+            super().cancel()
+        elif task.exception() is not None:
+            self.set_exception(task.exception())  # type: ignore[arg-type]
+        else:
+            self.set_result(task.result())
+
+    def __await__(self) -> Generator[Any, None, _T]:
+        loop = self.get_loop()
+        if self._coro is not None and _unstarted.get(loop) == 1 and _running_loop() is loop:
+            # Awaited before it started, and no operation called before it
+            # is waiting to start: run it here, in the awaiting task.
+            coro = self._take_coro()
+            assert coro is not None
+            self._runner = asyncio.current_task()
+            try:
+                result = yield from coro.__await__()
+            except asyncio.CancelledError:
+                super().cancel()
+                raise
+            except BaseException as exc:
+                self.set_exception(exc)
+                self._log_traceback = False  # raised to the code awaiting it: retrieved
+                raise
+            finally:
+                self._runner = None
+            self.set_result(result)
+            return result
+        return (yield from super().__await__())
+
+    __iter__ = __await__  # tornado's and asyncio's "yield from future"
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self.done():
+            return False
+        coro = self._take_coro()
+        if coro is not None:
+            coro.close()  # never started: it never will
+        elif self._task is not None:
+            return self._task.cancel()  # its outcome becomes this Future's
+        elif self._runner is not None:
+            # Running inside the task awaiting it: cancel that await, as
+            # cancelling an awaited call does.
+            return self._runner.cancel()
+        return super().cancel()
+
+
+def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio.Future[_T]:
+    """The operation ``coro``, started as Motor's call model says (an :class:`OperationFuture`).
+
+    ``owner`` (a motorx object, for its ``get_io_loop()``) picks the loop
+    when none is running.
+    """
+    return OperationFuture(coro, _loop(owner))
+
+
+async def let_called_operations_start() -> None:
+    """Let operations called earlier and not started yet start first.
+
+    For a commit or abort: an operation of the transaction called (not
+    awaited) just before must reach the session's gate before it, not run
+    after the transaction ended.  Their start handles are queued before this
+    wake-up, their tasks' first steps one iteration later.
+    """
+    loop = asyncio.get_running_loop()
+    if _unstarted.get(loop):
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
 
 
 # Tasks motorx starts and hands to no one (``each()``, the old server cursor

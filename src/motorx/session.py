@@ -46,7 +46,7 @@ from motorx.monitoring import GIVE_UP, TransactionListener, TransactionPublisher
 from motorx.monitoring import RAISE as EVENT_RAISE
 from motorx.monitoring import RETRY_COMMIT as EVENT_RETRY_COMMIT
 from motorx.monitoring import RETRY_TRANSACTION as EVENT_RETRY_TRANSACTION
-from motorx._futures import returns_future
+from motorx._futures import let_called_operations_start, returns_future
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
@@ -396,7 +396,9 @@ class AgnosticClientSession(SessionBase):
         await self._commit_transaction()
 
     async def _commit_transaction(self) -> None:
-        # with_transaction's commits come here too: through the gate.
+        # with_transaction's commits come here too: through the gate, after
+        # any operation called (not awaited) before the commit.
+        await let_called_operations_start()
         context = await self._enter_gate()
         try:
             self._core.begin_commit()  # a pending start was applied at the gate
@@ -414,6 +416,8 @@ class AgnosticClientSession(SessionBase):
         # force: with_transaction aborting its own transaction after the
         # callback failed, even if an operation of it is still in flight
         # (its transactions are never pending, so nothing is skipped).
+        if not force:
+            await let_called_operations_start()
         context = None if force else await self._enter_gate()
         try:
             self._core.begin_abort(force)
