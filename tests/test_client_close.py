@@ -218,6 +218,21 @@ CHILD = textwrap.dedent(
         result["refused"] = io_loop.run_sync(lambda: refused(client))
         result["pymongo closed"] = client.delegate._closed
         io_loop.close(all_fds=True)
+    elif case == "collected_unclosed_between_runs":
+        # AWS Lambda's pattern (Motor's docs): one loop, run once per request,
+        # never closed, and a client that is never closed either.
+        loop = asyncio.new_event_loop()
+        client = make_client(io_loop=loop) if flavour == "asyncio" else make_client()
+        for _ in range(3):
+            loop.run_until_complete(work(client))
+        delegate = client.delegate
+        client = None
+        gc.collect()
+        result["pymongo closed"] = delegate._closed
+        result["pending tasks"] = len(asyncio.all_tasks(loop))
+        delegate = None
+        gc.collect()  # tasks destroyed pending would be logged here
+        loop.close()  # the loop's own sockets: the application's to close
     elif case == "never_connected":
         client = make_client()
         result["close returned"] = repr(client.close())
@@ -287,3 +302,15 @@ def test_close_of_a_client_that_never_connected(tmp_path: Path, mongodb_uri: str
     assert result["close returned"] == "None"
     assert result["refused"] == "Cannot use MongoClient after close"
     assert result["endSessions"] == 0
+
+
+@pytest.mark.parametrize("flavour_name", ["asyncio", "tornado"])
+def test_client_collected_unclosed_between_loop_runs_closes_itself(
+    tmp_path: Path, mongodb_uri: str, flavour_name: str
+) -> None:
+    # Motor's monitor threads ended with the collected client; PyMongo Async's
+    # monitor tasks would be destroyed pending with a loop that never runs again.
+    result = run_child(tmp_path, mongodb_uri, "collected_unclosed_between_runs", flavour_name)
+    assert result["pymongo closed"] is True
+    assert result["pending tasks"] == 0
+    assert result["endSessions"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from contextvars import ContextVar
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Optional
@@ -499,6 +500,22 @@ class AgnosticClient(Generic[_DocumentType]):
     @returns_future
     async def server_info(self, session: Any = None) -> Mapping[str, Any]:
         return await run_with_session(self._delegate.server_info, (), {"session": session})
+
+    def __del__(self) -> None:
+        # Motor's monitors were threads that ended once its client was
+        # collected.  PyMongo Async's are tasks on the client's loop, and a loop
+        # that is only run now and then (an AWS Lambda handler's) may never run
+        # again to let them end: they would be destroyed pending with it.  So a
+        # client collected unclosed, while that loop can still be run here,
+        # closes itself as close() does with no loop running.
+        if getattr(self, "_closed", True) or sys.is_finalizing():
+            return
+        bound = _bound_loop(self._delegate)
+        if bound is None or bound.is_running() or bound.is_closed():
+            return
+        if asyncio._get_running_loop() is not None:
+            return  # another loop runs in this thread: bound cannot run now
+        self.close()
 
     def close(self) -> Optional[asyncio.Future[None]]:
         """Close the client: a plain call that is final when it returns, as in Motor.
