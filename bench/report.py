@@ -128,7 +128,7 @@ class Row:
     higher_is_better: bool = False
     targets: dict[str, Target] = field(default_factory=dict)  # by the column motorx is held against
     chart: bool = False
-    fmt: str = "%.3g"
+    fmt: str = ""  # a %-format; empty: three significant digits, no exponent
     # Per-round figures of each column, in round order, when the rounds were
     # interleaved: round i of each ran back to back.
     rounds: Optional[dict[str, list[float]]] = None
@@ -474,9 +474,10 @@ SWEEP_FIGURES = [
     # (key, title, unit, format, higher is better)
     ("cpu_us", "client CPU", "µs/txn", "%.0f", False),
     ("throughput", "throughput", "txn/s", "%.0f", True),
-    ("p50_ms", "p50 latency", "ms", "%.3g", False),
-    ("p99_ms", "p99 latency", "ms", "%.3g", False),
+    ("p50_ms", "p50 latency", "ms", "", False),
+    ("p99_ms", "p99 latency", "ms", "", False),
     ("rss_peak_mb", "peak RSS", "MB", "%.0f", False),
+    ("rss_growth_mb", "RSS growth over the round", "MB", "%.1f", False),
 ]
 
 
@@ -569,6 +570,8 @@ def noise_note(data: Mapping[str, Any], all_rows: list[Row]) -> Optional[str]:
         return None
     swings = []
     for row in all_rows:
+        if BASELINE not in row.targets:
+            continue
         spread, ratio = row.ratio_iqr(BASELINE), row.ratio(BASELINE)
         if spread is not None and ratio:
             swings.append(((spread[1] - spread[0]) / 2 / ratio, row))
@@ -579,7 +582,7 @@ def noise_note(data: Mapping[str, Any], all_rows: list[Row]) -> Optional[str]:
     widest, widest_row = swings[-1]
     return (
         "This is a quick run (few rounds): one round's ratio against PyMongo Async swings by "
-        "±%.0f %% (half the interquartile range, median over the rows; up to ±%.0f %%, %s). A target "
+        "±%.0f %% (half the interquartile range, median over the rows with a target; up to ±%.0f %%, %s). A target "
         "missed by a ratio whose interquartile range still reaches it reads \"%s\"; `scripts/bench "
         "--full` runs enough rounds to decide." % (typical * 100, widest * 100, widest_row.title, WITHIN_NOISE)
     )
@@ -655,7 +658,13 @@ def _fmt(row: Row, column: str) -> str:
         return value
     if not _number(value):
         return "n/a"
-    return row.fmt % value + (" *" if column in row.failing else "")
+    text = row.fmt % value if row.fmt else _significant(float(value))
+    return text + (" *" if column in row.failing else "")
+
+
+def _significant(value: float) -> str:
+    """Three significant digits, never an exponent (1.23, 12.3, 123, 12345)."""
+    return "%.0f" % value if abs(value) >= 100 else "%.3g" % value
 
 
 def _fmt_ratio(value: Optional[float]) -> str:
@@ -846,7 +855,12 @@ def sweep_chart(data: Mapping[str, Any], path: str) -> bool:
     import matplotlib.pyplot as plt
 
     ns = sorted(sweep)
-    fig, axes = plt.subplots(1, len(SWEEP_FIGURES), figsize=(3.2 * len(SWEEP_FIGURES), 3.4))
+    columns = 3
+    grid_rows = math.ceil(len(SWEEP_FIGURES) / columns)
+    fig, grid = plt.subplots(grid_rows, columns, figsize=(11, 3.3 * grid_rows), squeeze=False)
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[len(SWEEP_FIGURES):]:
+        ax.set_visible(False)
     colors = {SUBJECT: "#4c72b0", BASELINE: "#55a868", LEGACY: "#dd8452"}
     for ax, (key, title, unit, _fmt_, _higher) in zip(axes, SWEEP_FIGURES):
         for column, name in COLUMNS:
@@ -858,8 +872,15 @@ def sweep_chart(data: Mapping[str, Any], path: str) -> bool:
             if failed:
                 ax.scatter(*zip(*failed), marker="x", s=80, color="red", zorder=3,
                            label="failed transactions" if column == LEGACY else None)
+        plotted = [y for line in ax.get_lines() for y in line.get_ydata()]
+        if not plotted:  # a figure this run did not record
+            ax.set_visible(False)
+            continue
         ax.set_xscale("log")
-        ax.set_yscale("log")
+        ax.set_xticks(ns, ["{:,}".format(n) for n in ns])
+        ax.minorticks_off()
+        if key.endswith("_ms") and min(plotted) > 0:  # latencies span orders of magnitude
+            ax.set_yscale("log")
         ax.set_title("%s (%s)" % (title, unit), fontsize=9)
         ax.set_xlabel("tasks", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -873,9 +894,9 @@ def sweep_chart(data: Mapping[str, Any], path: str) -> bool:
 
 
 def sweep_chart_path(chart_path: str) -> str:
-    """Where the sweep chart goes beside the ratio chart: ``x.png`` -> ``x-sweep.png``."""
+    """Where the sweep chart goes beside the ratio chart: ``x.png`` -> ``x.sweep.png``."""
     stem, dot, ext = chart_path.rpartition(".")
-    return "%s-sweep.%s" % (stem, ext) if dot else chart_path + "-sweep"
+    return "%s.sweep.%s" % (stem, ext) if dot else chart_path + ".sweep"
 
 
 # -- README ---------------------------------------------------------------------------
@@ -914,7 +935,7 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("json", help="a pytest-benchmark --benchmark-json file")
     parser.add_argument("--markdown", help="write the comparison as Markdown here")
-    parser.add_argument("--chart", help="draw the ratios as a PNG chart here (the sweep beside it, NAME-sweep.png)")
+    parser.add_argument("--chart", help="draw the ratios as a PNG chart here (the sweep beside it, NAME.sweep.png)")
     parser.add_argument("--chart-link", help="the ratio chart's path as the README links it")
     parser.add_argument("--readme", help="replace this README's bench section with the tables and charts")
     parser.add_argument("--command", default="scripts/bench --full", help="the command named in the README")
