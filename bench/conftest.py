@@ -173,6 +173,15 @@ def bench_server() -> Iterator[str]:
         server.stop()
 
 
+def server_setting() -> str:
+    """What server the end-to-end benchmarks use, as the report names it (in the JSON's machine_info)."""
+    return "MONGODB_URI" if os.environ.get("MONGODB_URI") else "embedded, no full GC"
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict[str, Any]) -> None:
+    machine_info["bench_server"] = server_setting()
+
+
 @pytest.fixture(scope="session")
 def bench_uri() -> Iterator[str]:
     """The server most end-to-end benchmarks share (the sweep starts its own per case)."""
@@ -285,9 +294,10 @@ class Progress:
     def _left_after_current(self) -> str:
         rest = self.items[self.items.index(self.current) + 1:] if self.current in self.items else []
         known = [self.previous[n] for n in rest if n in self.previous]
+        cases = "%d case%s" % (len(rest), "" if len(rest) == 1 else "s")
         if not known:
-            return "%d more cases, not timed before" % len(rest) if rest else ""
-        text = "the %d cases after it took %s last time" % (len(rest), _duration(sum(known)))
+            return "%s more, not timed before" % cases if rest else ""
+        text = "the %s after it took %s last time" % (cases, _duration(sum(known)))
         if len(known) < len(rest):
             text += " (%d not timed before)" % (len(rest) - len(known))
         return text
@@ -300,17 +310,16 @@ class Progress:
             position, len(self.items), nodeid.split("::")[-1],
             "" if last is None else " (%s last time)" % _duration(last)))
 
-    def step(self, case: str, done: int, total: int, detail: str = "") -> None:
-        """Step ``done`` of ``total`` of ``case`` finished; ``detail`` says what it measured."""
+    def step(self, case: str, done: int, total: int, detail: str) -> None:
+        """Step ``done`` of ``total`` of ``case`` finished; ``detail`` says which, and what it measured."""
         now = time.monotonic()
         if done < total and now - self.last_line < self.MIN_INTERVAL:
             return
         self.last_line = now
         left = (now - self.case_start) / max(done, 1) * (total - done)
         after = self._left_after_current()
-        self.write("%s: %d/%d%s; ~%s left in this case%s" % (
-            case, done, total, " (%s)" % detail if detail else "", _duration(left),
-            "; " + after if after else ""))
+        self.write("%s: %s; ~%s left in this case%s" % (
+            case, detail, _duration(left), "; " + after if after else ""))
 
     def finish(self, nodeid: str, passed: bool) -> None:
         if passed:

@@ -714,7 +714,7 @@ def targets_table(found: list[Verdict]) -> Table:
 
 def tally(found: list[Verdict]) -> str:
     counts = {word: sum(v.verdict == word for v in found) for word in (MET, WITHIN_NOISE, MISSED)}
-    return "%d targets: %d met, %d within noise, %d missed (reported, never asserted)." % (
+    return "%d targets: %d met, %d within noise, %d missed; reported, never asserted" % (
         len(found), counts[MET], counts[WITHIN_NOISE], counts[MISSED])
 
 
@@ -727,15 +727,30 @@ def _sections(all_rows: list[Row]) -> list[tuple[str, list[Row]]]:
     return out
 
 
-HOW = (
-    "The three drivers run in the same process and the same run, their rounds interleaved in "
-    "rotating order so load from elsewhere lands on all alike. The server is the embedded "
-    "SecantusDB (a MongoDB-wire server written in Python) in its own process, run with its full "
-    "garbage collections off (`bench/server_gc.py`, a benchmark setting) so they do not land in "
-    "one driver's reads; client CPU (`resource.getrusage` of the benchmark process, all threads: "
-    "Motor's executor threads count) excludes it, and absolute latencies and throughput are "
-    "bounded by it: the ratios are the point."
+# The end-to-end server, as bench/conftest.py records it in machine_info["bench_server"].
+SERVERS = {
+    "embedded, no full GC": (
+        "the embedded SecantusDB (a MongoDB-wire server written in Python) in its own process, "
+        "run without full garbage collections (`bench/server_gc.py`, a benchmark setting) so "
+        "none lands in one driver's reads"
+    ),
+    "MONGODB_URI": "the server at `$MONGODB_URI`",
+}
+EMBEDDED_BEFORE_THE_SETTING = (
+    "the embedded SecantusDB (a MongoDB-wire server written in Python) in its own process, "
+    "with Python's default garbage collection"
 )
+
+
+def how(data: Mapping[str, Any]) -> str:
+    server = SERVERS.get((data.get("machine_info") or {}).get("bench_server"), EMBEDDED_BEFORE_THE_SETTING)
+    return (
+        "the three drivers run in the same process and the same run, their rounds interleaved in "
+        "rotating order so load from elsewhere lands on all alike. The server is %s; client CPU "
+        "(`resource.getrusage` of the benchmark process, all threads: Motor's executor threads "
+        "count) excludes it, and absolute latencies and throughput are bounded by it: the ratios "
+        "are the point." % server
+    )
 RATIOS = (
     "Ratios are motorx / other: below 1 motorx is faster, uses less client CPU or retries less "
     "(throughput: above 1 is faster). Where rounds were interleaved (no-I/O times, client CPU) "
@@ -765,7 +780,7 @@ def render(data: Mapping[str, Any]) -> list[str]:
         for v in found:
             lines.append("  %s  %s: %s" % (v.verdict.ljust(width), target_name(v), ratio_text(v.row, v.other)))
             lines.append("  %s  why: %s" % (" " * width, v.target.reason))
-        lines.append("  " + tally(found))
+        lines.append("  " + tally(found) + ".")
     for section, section_rows in _sections(all_rows):
         lines += ["", section]
         lines += ["  " + note for note in section_notes(data, section)]
@@ -780,7 +795,7 @@ def markdown(data: Mapping[str, Any], chart_paths: Sequence[str] = ()) -> str:
         "Machine: %s. Date: %s (%s mode). %s." % (
             machine_line(data), run_date(data), mode_of(data), versions_line(data)),
         "",
-        "How: " + HOW,
+        "How: " + how(data),
         "",
         RATIOS,
         "",

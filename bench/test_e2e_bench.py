@@ -553,15 +553,17 @@ def run_interleaved(
             case.timing = True
         order = list(lanes)
         total = ROUNDS[mode][rounds_key]
-        rounds = itertools.count()
+        rounds = itertools.count(1)
+        steps = itertools.count(1)
 
         def interleaved_round() -> None:
             done = next(rounds)
-            first = done % len(order)
+            first = (done - 1) % len(order)
             for lane in order[first:] + order[:first]:
                 cases[lane].one_round()
-            progress.step(name, done + 1, total, ", ".join(
-                "%s %.2f s" % (lane, cases[lane].tally.round_walls[-1]) for lane in order))
+                # A line per lane: one lane's round of a long case takes half a minute.
+                progress.step(name, next(steps), total * len(order), "round %d/%d, %s %.2f s" % (
+                    done, total, lane, cases[lane].tally.round_walls[-1]))
 
         benchmark.pedantic(interleaved_round, rounds=total, iterations=1)
         impls: dict[str, Any] = {}

@@ -397,8 +397,8 @@ def run_interleaved(
             t0 = clock()
             results[name] = batch()
             samples[name].append(clock() - t0)
-        progress.step(path, done + 1, rounds, ", ".join(
-            "%s %.2f µs" % (name, samples[name][-1] / ops * 1e6) for name in names))
+        progress.step(path, done + 1, rounds, "round %d/%d, %s" % (done + 1, rounds, ", ".join(
+            "%s %.2f µs" % (name, samples[name][-1] / ops * 1e6) for name in names)))
 
     for batch in batches.values():  # warm-up: lazy imports, Motor's executor threads, caches
         batch()

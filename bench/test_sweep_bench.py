@@ -125,15 +125,16 @@ def test_sweep(
     results: dict[str, list[dict[str, Any]]] = {d: [] for d in DRIVERS}
     name = "sweep, %s tasks" % "{:,}".format(tasks)
     steps = itertools.count(1)
-    counter = itertools.count()
+    counter = itertools.count(1)
     with fresh_bench_server() as uri:
 
         def interleaved_round() -> None:
-            first = next(counter) % len(DRIVERS)
+            done = next(counter)
+            first = (done - 1) % len(DRIVERS)
             for driver in DRIVERS[first:] + DRIVERS[:first]:
                 results[driver].append(run_worker(driver, tasks, uri))
-                progress.step(name, next(steps), rounds * len(DRIVERS),
-                              "%s: %s" % (driver, _brief(results[driver][-1])))
+                progress.step(name, next(steps), rounds * len(DRIVERS), "round %d/%d, %s %s" % (
+                    done, rounds, driver, _brief(results[driver][-1])))
 
         benchmark.pedantic(interleaved_round, rounds=rounds, iterations=1)
     impls = {driver: merge(rs) for driver, rs in results.items()}

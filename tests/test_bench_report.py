@@ -312,3 +312,19 @@ def test_call_model_rows_give_the_futures_cost_per_call(report: Any) -> None:
     assert cost.values == {"motorx": pytest.approx(2.5)}
     assert "Python 3.11 (no eager tasks)" in cost.title
     assert cost.ratio("pymongo") is None and cost.verdict("pymongo") is None
+
+
+@pytest.mark.parametrize(
+    ("server", "said", "unsaid"),
+    [
+        ("embedded, no full GC", "without full garbage collections", "default garbage collection"),
+        ("MONGODB_URI", "$MONGODB_URI", "garbage collection"),
+        (None, "default garbage collection", "without full garbage collections"),  # a run before the setting
+    ],
+)
+def test_how_names_the_server_the_run_used(report: Any, server: Any, said: str, unsaid: str) -> None:
+    data = _e2e_run("3.11.7")
+    if server is not None:
+        data["machine_info"]["bench_server"] = server
+    text = report.how(data)
+    assert said in text and unsaid not in text
