@@ -155,10 +155,10 @@ class Row:
         paired = self.paired(other)
         if paired is not None:
             return _quantile(paired, 0.5)
-        a, b = self.values.get(SUBJECT), self.values.get(other)
-        if not _number(a) or not _number(b) or b == 0:
+        a, b = _as_number(self.values.get(SUBJECT)), _as_number(self.values.get(other))
+        if a is None or not b:
             return None
-        return float(a) / float(b)
+        return a / b
 
     def ratio_iqr(self, other: str) -> Optional[tuple[float, float]]:
         """The interquartile range of the per-round ratios: how much a round swings."""
@@ -183,8 +183,11 @@ class Row:
         return self.title + (" (%s)" % self.unit if self.unit else "")
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value))
+def _as_number(value: Any) -> Optional[float]:
+    """The figure as a float; None for a missing figure, NaN, or text."""
+    if isinstance(value, (int, float)) and not math.isnan(value):
+        return float(value)
+    return None
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:
@@ -405,7 +408,7 @@ def _latency_rows(section: str, title: str, impls: Mapping[str, Mapping[str, Any
     """p50 and p99 rows; with too few samples for a p99 to be other than the slowest, it says so."""
     p50, _ = _columns(impls, "p50_ms", lanes)
     p99, _ = _columns(impls, "p99_ms", lanes)
-    counts = [v.get("samples") for v in impls.values() if isinstance(v.get("samples"), int)]
+    counts = [int(v["samples"]) for v in impls.values() if isinstance(v.get("samples"), int)]
     samples = min(counts) if counts else None
     if samples is None:
         p99_title, p99_unit = "%s: p99 latency" % title, "ms"
@@ -656,9 +659,10 @@ def _fmt(row: Row, column: str) -> str:
     value = row.values.get(column)
     if isinstance(value, str):
         return value
-    if not _number(value):
+    number = _as_number(value)
+    if number is None:
         return "n/a"
-    text = row.fmt % value if row.fmt else _significant(float(value))
+    text = row.fmt % number if row.fmt else _significant(number)
     return text + (" *" if column in row.failing else "")
 
 
@@ -743,7 +747,7 @@ EMBEDDED_BEFORE_THE_SETTING = (
 
 
 def how(data: Mapping[str, Any]) -> str:
-    server = SERVERS.get((data.get("machine_info") or {}).get("bench_server"), EMBEDDED_BEFORE_THE_SETTING)
+    server = SERVERS.get(str((data.get("machine_info") or {}).get("bench_server")), EMBEDDED_BEFORE_THE_SETTING)
     return (
         "the three drivers run in the same process and the same run, their rounds interleaved in "
         "rotating order so load from elsewhere lands on all alike. The server is %s; client CPU "
@@ -880,10 +884,10 @@ def sweep_chart(data: Mapping[str, Any], path: str) -> bool:
     for ax, (key, title, unit, _fmt_, _higher) in zip(axes, SWEEP_FIGURES):
         for column, name in COLUMNS:
             points = [(n, sweep[n]["impls"].get(column) or {}) for n in ns]
-            xs = [n for n, f in points if _number(f.get(key))]
-            ys = [f[key] for n, f in points if _number(f.get(key))]
+            xs = [n for n, f in points if _as_number(f.get(key)) is not None]
+            ys = [f[key] for n, f in points if _as_number(f.get(key)) is not None]
             ax.plot(xs, ys, marker="o", color=colors[column], label=name)
-            failed = [(n, f[key]) for n, f in points if _number(f.get(key)) and f.get("failed")]
+            failed = [(n, f[key]) for n, f in points if _as_number(f.get(key)) is not None and f.get("failed")]
             if failed:
                 ax.scatter(*zip(*failed), marker="x", s=80, color="red", zorder=3,
                            label="failed transactions" if column == LEGACY else None)
