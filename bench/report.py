@@ -931,7 +931,7 @@ def update_readme(readme_path: str, table: str, command: str) -> None:
     intro = (
         "motorx against Motor 3.7.1 and PyMongo Async, measured by `bench/` "
         "(pytest-benchmark). `scripts/bench` sets everything up, runs the quick mode "
-        "(about 6 minutes on 2 cores) and prints this comparison; `scripts/bench --full` "
+        "(5-6 minutes on 2 cores) and prints this comparison; `scripts/bench --full` "
         "wrote the figures below (JSON, Markdown and charts in `bench/results/`).\n\n"
     )
     body = "%s\n<!-- written by bench/report.py from `%s`; do not edit by hand -->\n\n%s%s%s" % (
