@@ -5,12 +5,16 @@ a session, ``with_transaction`` (an insert and an update), end the session.
 After a warm-up (connection pools, caches, the allocator's arenas), the run
 goes on in phases; after each phase, with every task finished and a full
 collection done, it measures the process's live objects
-(``len(gc.get_objects())``), its resident memory, the motorx and PyMongo
-session objects still alive, and the size of PyMongo's pool of server
-sessions, which is also sampled while the phase runs.  It asserts:
+(``len(gc.get_objects())``: the objects the collector tracks, containers),
+its allocated memory blocks (``sys.getallocatedblocks()``: every object,
+small strings, numbers and atom-only dicts too), its resident memory, the
+motorx and PyMongo session objects still alive, and the size of PyMongo's
+pool of server sessions, which is also sampled while the phase runs.  It
+asserts:
 
 * live objects stay within ``OBJECT_SLACK`` of the level after the warm-up
-  (a leak of one object per 40 transactions fails);
+  (a leak of one object per 40 transactions fails), and allocated blocks
+  within ``BLOCK_SLACK`` (one block per 10 transactions);
 * resident memory stays within ``RSS_SLACK`` of it (a leak of ~400 bytes per
   transaction fails, a forgotten session or its core included);
 * no client session outlives its transaction, and the server-session pool
@@ -49,9 +53,15 @@ TASKS = 100
 WARM_UP = 2_000  # transactions before the baseline is taken
 PHASES = 4
 PER_PHASE = 2_500  # transactions per phase after the warm-up
-# Measured on CPython 3.11, 100 tasks: live objects within +-10 of the
-# baseline, RSS +0.5 to +1.4 MB (the allocator settling) after the warm-up.
+# Measured on CPython 3.11, 100 tasks: after the warm-up, live objects
+# within +-10 of the baseline, allocated blocks +20 to +80, RSS +0.2 to
+# +1.7 MB (the allocator settling, in the first phase).
 OBJECT_SLACK = PHASES * PER_PHASE // 40
+BLOCK_SLACK = PHASES * PER_PHASE // 10
+# One connection per task, all opened from the start (minPoolSize): a pool
+# that grows on demand can still grow, by chance, in a later phase, and each
+# new connection's objects would read as growth.
+POOL_SIZE = TASKS
 RSS_SLACK = 4 * 1024 * 1024
 PHASE_TIMEOUT = 120.0
 SETTLE = 0.5  # seconds the loop runs after a phase before measuring
@@ -117,7 +127,7 @@ def test_transactions_leak_nothing(
     rows: list[dict[str, Any]] = []
 
     async def body() -> None:
-        client = flavour.client(maxPoolSize=TASKS)
+        client = flavour.client(maxPoolSize=POOL_SIZE, minPoolSize=POOL_SIZE)
         coll = client[DB]["txn_%s" % flavour_name]
         await coll.drop()
         await client[DB].create_collection(coll.name)
@@ -176,6 +186,7 @@ def test_transactions_leak_nothing(
                     "phase": name,
                     "txn/s": count / elapsed,
                     "objects": len(gc.get_objects()),
+                    "blocks": sys.getallocatedblocks(),
                     "rss": rss_bytes(),
                     "pool": len(pool),
                     "peak pool": max(peak_pool, len(pool)),
@@ -184,6 +195,16 @@ def test_transactions_leak_nothing(
                 }
             )
 
+        # Fill PyMongo's pool of server sessions first (one per task, as many
+        # as the phases can use at once), for the same reason as minPoolSize:
+        # it fills lazily, and sessions added after the warm-up read as growth.
+        async def fill_session_pool() -> None:
+            sessions = [await client.start_session() for _ in range(TASKS)]
+            await asyncio.gather(*(coll.find_one({}, session=session) for session in sessions))
+            for session in sessions:
+                await session.end_session()
+
+        await fill_session_pool()
         await phase("warm-up", WARM_UP)
         for number in range(1, PHASES + 1):
             await phase("phase %d" % number, PER_PHASE)
@@ -196,26 +217,29 @@ def test_transactions_leak_nothing(
     elapsed = time.perf_counter() - started
 
     table = "\n".join(
-        "  %-8s %5.0f txn/s  objects %6d  RSS %s  pool %3d (peak %3d)  live sessions: client %d, server %d"
+        "  %-8s %5.0f txn/s  objects %6d  blocks %7d  RSS %s  pool %3d (peak %3d)  live sessions: client %d, server %d"
         % (
-            r["phase"], r["txn/s"], r["objects"], _mb(r["rss"]), r["pool"], r["peak pool"],
+            r["phase"], r["txn/s"], r["objects"], r["blocks"], _mb(r["rss"]), r["pool"], r["peak pool"],
             r["client sessions"], r["server sessions"],
         )
         for r in rows
     )
     base, after = rows[0], rows[1:]
     object_growth = max(r["objects"] for r in after) - base["objects"]
+    block_growth = max(r["blocks"] for r in after) - base["blocks"]
     rss_growth = max(r["rss"] for r in after) - base["rss"]
     peak_pool = max(r["peak pool"] for r in rows)
     record_property(
         "soak",
         "soak %s: %d transactions on %d tasks in %.0f s; after the warm-up live objects %+d "
-        "(limit %d), RSS %+.1f MB (limit %.1f MB); server-session pool at most %d\n%s"
-        % (flavour_name, total, TASKS, elapsed, object_growth, OBJECT_SLACK, rss_growth / 1e6,
-           RSS_SLACK / 1e6, peak_pool, table),
+        "(limit %d), allocated blocks %+d (limit %d), RSS %+.1f MB (limit %.1f MB); "
+        "server-session pool at most %d\n%s"
+        % (flavour_name, total, TASKS, elapsed, object_growth, OBJECT_SLACK, block_growth, BLOCK_SLACK,
+           rss_growth / 1e6, RSS_SLACK / 1e6, peak_pool, table),
     )
     detail = "\n%s: %d transactions on %d tasks in %.0f s\n%s" % (flavour_name, total, TASKS, elapsed, table)
     assert object_growth <= OBJECT_SLACK, "live objects grew by %d after the warm-up%s" % (object_growth, detail)
+    assert block_growth <= BLOCK_SLACK, "allocated blocks grew by %d after the warm-up%s" % (block_growth, detail)
     assert rss_growth <= RSS_SLACK, "RSS grew by %s after the warm-up%s" % (_mb(rss_growth), detail)
     assert all(r["client sessions"] == 0 for r in rows), "client sessions outlived their transactions%s" % detail
     # One server session per concurrent task, plus the set-up commands' own.
