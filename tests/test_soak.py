@@ -15,8 +15,10 @@ asserts:
 * live objects stay within ``OBJECT_SLACK`` of the level after the warm-up
   (a leak of one object per 40 transactions fails), and allocated blocks
   within ``BLOCK_SLACK`` (one block per 10 transactions);
-* resident memory stays within ``RSS_SLACK`` of it (a leak of ~400 bytes per
-  transaction fails, a forgotten session or its core included);
+* resident memory stays within ``RSS_SLACK`` of its level after the first
+  phase (it steps up by 1-2 MB in that phase, as the allocator settles, then
+  stays flat), so a leak of ~400 bytes per transaction fails, a forgotten
+  session or its core included;
 * no client session outlives its transaction, and the server-session pool
   never holds more than one session per concurrent task (plus the few the
   test's own set-up commands use).
@@ -53,16 +55,17 @@ TASKS = 100
 WARM_UP = 2_000  # transactions before the baseline is taken
 PHASES = 4
 PER_PHASE = 2_500  # transactions per phase after the warm-up
-# Measured on CPython 3.11, 100 tasks: after the warm-up, live objects
-# within +-10 of the baseline, allocated blocks +20 to +80, RSS +0.2 to
-# +1.7 MB (the allocator settling, in the first phase).
+# Measured on CPython 3.11 and 3.13, 100 tasks: after the warm-up, live
+# objects within +-10 of the baseline and allocated blocks +20 to +80; RSS
+# +0.2 to +2.0 MB, nearly all of it in the first phase (the allocator
+# settling), then within 0.3 MB.
 OBJECT_SLACK = PHASES * PER_PHASE // 40
 BLOCK_SLACK = PHASES * PER_PHASE // 10
 # One connection per task, all opened from the start (minPoolSize): a pool
 # that grows on demand can still grow, by chance, in a later phase, and each
 # new connection's objects would read as growth.
 POOL_SIZE = TASKS
-RSS_SLACK = 4 * 1024 * 1024
+RSS_SLACK = 3 * 1024 * 1024  # over the last PHASES - 1 phases
 PHASE_TIMEOUT = 120.0
 SETTLE = 0.5  # seconds the loop runs after a phase before measuring
 DB = "motorx_soak"
@@ -227,12 +230,12 @@ def test_transactions_leak_nothing(
     base, after = rows[0], rows[1:]
     object_growth = max(r["objects"] for r in after) - base["objects"]
     block_growth = max(r["blocks"] for r in after) - base["blocks"]
-    rss_growth = max(r["rss"] for r in after) - base["rss"]
+    rss_growth = max(r["rss"] for r in rows[2:]) - rows[1]["rss"]
     peak_pool = max(r["peak pool"] for r in rows)
     record_property(
         "soak",
         "soak %s: %d transactions on %d tasks in %.0f s; after the warm-up live objects %+d "
-        "(limit %d), allocated blocks %+d (limit %d), RSS %+.1f MB (limit %.1f MB); "
+        "(limit %d), allocated blocks %+d (limit %d), RSS after phase 1 %+.1f MB (limit %.1f MB); "
         "server-session pool at most %d\n%s"
         % (flavour_name, total, TASKS, elapsed, object_growth, OBJECT_SLACK, block_growth, BLOCK_SLACK,
            rss_growth / 1e6, RSS_SLACK / 1e6, peak_pool, table),
@@ -240,7 +243,7 @@ def test_transactions_leak_nothing(
     detail = "\n%s: %d transactions on %d tasks in %.0f s\n%s" % (flavour_name, total, TASKS, elapsed, table)
     assert object_growth <= OBJECT_SLACK, "live objects grew by %d after the warm-up%s" % (object_growth, detail)
     assert block_growth <= BLOCK_SLACK, "allocated blocks grew by %d after the warm-up%s" % (block_growth, detail)
-    assert rss_growth <= RSS_SLACK, "RSS grew by %s after the warm-up%s" % (_mb(rss_growth), detail)
+    assert rss_growth <= RSS_SLACK, "RSS grew by %s after phase 1%s" % (_mb(rss_growth), detail)
     assert all(r["client sessions"] == 0 for r in rows), "client sessions outlived their transactions%s" % detail
     # One server session per concurrent task, plus the set-up commands' own.
     assert peak_pool <= TASKS + 2, "the server-session pool grew past %d%s" % (TASKS + 2, detail)
