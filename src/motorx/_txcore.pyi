@@ -1,6 +1,6 @@
 """Type stubs for the compiled session core (src/_txcore.pyx)."""
 
-from typing import NoReturn, Any, Callable, Optional, TypeVar
+from typing import Any, Callable, NoReturn, Optional
 
 from typing_extensions import disjoint_base
 
@@ -12,19 +12,17 @@ TXN_COMMITTED_EMPTY: int
 TXN_ABORTED: int
 STATE_NAMES: dict[int, str]
 
-RETRY_TRANSACTION: int
-RETRY_COMMIT: int
-RAISE: int
+RETRY_TRANSACTION: str
+RETRY_COMMIT: str
+RAISE: str
+GIVE_UP: str
 
 DEFAULT_WINDOW: float
 BACKOFF_INITIAL: float
 BACKOFF_MAX: float
 BACKOFF_GROWTH: float
-NO_OPTIONS: tuple[None, None, None, None]
 
 class CoreDisagreement(AssertionError): ...
-
-_S = TypeVar("_S", bound=SessionBase)
 
 @disjoint_base
 class SessionCore:
@@ -51,61 +49,12 @@ class SessionCore:
     def take_pending_start(self) -> Any: ...
     def abandon_pending_start(self, pymongo_state: int) -> None: ...
     def check_commit(self) -> None: ...
-    def start_with_transaction(
-        self, options: Any, window: Optional[float] = ..., csot: bool = ...
-    ) -> RetryLoop: ...
     def begin_commit(self) -> Any: ...
     def begin_abort(self, force: bool = ...) -> Any: ...
     def check_abort(self) -> None: ...
     def observe(self, pymongo_state: int) -> None: ...
     def end(self) -> None: ...
 
-@disjoint_base
-class SessionBase:
-    @property
-    def _delegate(self) -> Any: ...
-    @property
-    def _client(self) -> Any: ...
-    @property
-    def _core(self) -> SessionCore: ...
-    _transaction_context: Any
-    _inherited_write_concern: Any
-    _inherited_options: Optional[tuple[Any, ...]]
-    _fence_collection: Any
-    @property
-    def _client_timeout(self) -> Optional[float]: ...
-    def __init__(
-        self,
-        delegate: Any,
-        client: Any,
-        snapshot: bool = ...,
-        client_timeout: Optional[float] = ...,
-        transaction_listeners: Any = ...,
-    ) -> None: ...
-    def start_transaction(
-        self,
-        read_concern: Any = ...,
-        write_concern: Any = ...,
-        read_preference: Any = ...,
-        max_commit_time_ms: Optional[int] = ...,
-    ) -> Any: ...
-    def _begin_with_transaction(
-        self,
-        read_concern: Any,
-        write_concern: Any,
-        read_preference: Any,
-        max_commit_time_ms: Optional[int],
-        window: Optional[float] = ...,
-    ) -> Optional[RetryLoop]: ...
-
-def new_session(
-    cls: type[_S],
-    delegate: Any,
-    client: Any,
-    snapshot: object,  # taken by truth value
-    client_timeout: Optional[float],
-    transaction_listeners: Any,
-) -> _S: ...
 def set_retry_policy(
     clock: Optional[Callable[[], float]] = ...,
     jitter: Optional[Callable[[], float]] = ...,
@@ -131,10 +80,6 @@ class RetryLoop:
     def total_backoff(self) -> float: ...
     @property
     def last_error(self) -> Optional[BaseException]: ...
-    @property
-    def options(self) -> Any: ...
-    @property
-    def listeners(self) -> Any: ...
     def __init__(
         self,
         window: Optional[float] = ...,
@@ -144,6 +89,5 @@ class RetryLoop:
     ) -> None: ...
     def elapsed(self) -> float: ...
     def next_attempt(self) -> float: ...
-    def on_callback_error(self, exc: BaseException) -> int: ...
-    def on_commit_error(self, exc: BaseException) -> int: ...
-    def timeout_error(self, exc: BaseException) -> Exception: ...
+    def on_callback_error(self, exc: BaseException) -> str: ...
+    def on_commit_error(self, exc: BaseException) -> str: ...

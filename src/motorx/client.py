@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextvars import ContextVar
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Optional
 
 from pymongo import AsyncMongoClient
@@ -22,14 +22,14 @@ from pymongo.server_type import SERVER_TYPE
 from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 
 from motorx._framework import AsyncioFramework
-from motorx._txcore import new_session
+from motorx._pymongo_internals import bound_loop, guard_topology
 from motorx._typing import _DocumentType
 from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream
 from motorx.cursor import AgnosticCommandCursor
 from motorx.database import AgnosticDatabase
 from motorx.monitoring import split_listeners
-from motorx.session import AgnosticClientSession, _pymongo_start_session, run_with_session
+from motorx.session import AgnosticClientSession, run_with_session
 from motorx._futures import returns_future, spawn_background
 
 _NOT_GIVEN: Any = object()
@@ -81,7 +81,7 @@ def _async_transaction_options(options: Any) -> Any:
     )
 
 
-# -- closing: PyMongo's private names used for close(), all here ------------------
+# -- closing ---------------------------------------------------------------------
 
 # Set, in the task running PyMongo's close, to the AsyncMongoClient it closes:
 # that task may still use the client (endSessions, killCursors).
@@ -93,26 +93,16 @@ _AFTER_CLOSE = "Cannot use MongoClient after close"  # Motor's (synchronous PyMo
 def _refuse_operations(delegate: AsyncMongoClient[Any]) -> None:
     """Make every later operation of ``delegate`` raise Motor's InvalidOperation.
 
-    Every operation (and cursor getMore/killCursors) gets the topology from
-    ``AsyncMongoClient._get_topology()`` (PyMongo 4.13 to 4.20) before
-    selecting a server; this instance's is replaced by one that refuses,
-    except inside the task running PyMongo's close.  (PyMongo refuses by
+    Except inside the task running PyMongo's close.  (PyMongo refuses by
     itself only once its close has finished, and then names AsyncMongoClient.)
     """
-    get_topology = delegate._get_topology
 
-    async def refuse_after_close() -> Any:
+    async def refuse_after_close(get_topology: Callable[[], Awaitable[Any]]) -> Any:
         if _closing_client.get() is delegate:
             return await get_topology()
         raise InvalidOperation(_AFTER_CLOSE)
 
-    delegate._get_topology = refuse_after_close  # type: ignore[method-assign]
-
-
-def _bound_loop(delegate: AsyncMongoClient[Any]) -> Optional[asyncio.AbstractEventLoop]:
-    """The event loop PyMongo bound ``delegate`` to at its first operation (None before)."""
-    loop: Optional[asyncio.AbstractEventLoop] = getattr(delegate, "_loop", None)
-    return loop
+    guard_topology(delegate, refuse_after_close)
 
 
 async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
@@ -169,19 +159,6 @@ class AgnosticClient(Generic[_DocumentType]):
         # close(): final at once; PyMongo's clean-up task when it needed one.
         self._closed = False
         self._closing: Optional[asyncio.Future[None]] = None
-        # What every session of this client is built with, in one attribute:
-        # this class has __getattr__, which makes each attribute read slower
-        # than a plain object's, and start_session is a hot path.
-        # The last item is what a transaction inherits in a session without
-        # default transaction options, as PyMongo resolved it for the first
-        # one (the client's read concern, write concern and read preference):
-        # None until then.  See AgnosticClientSession._start_in_pymongo.
-        self._session_setup: list[Any] = [
-            self._session_class,
-            self._timeout,
-            self._transaction_listeners,
-            None,
-        ]
 
     @property
     def delegate(self) -> AsyncMongoClient[Any]:
@@ -243,11 +220,7 @@ class AgnosticClient(Generic[_DocumentType]):
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
-            session_class, timeout, listeners, inherited = self._session_setup
-            session = new_session(session_class, obj, self, obj.options.snapshot, timeout, listeners)
-            if obj.options.default_transaction_options is None:
-                session._inherited_options = inherited
-            return session
+            return self._wrap_session(obj)
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj
@@ -381,37 +354,18 @@ class AgnosticClient(Generic[_DocumentType]):
         options: Any = default_transaction_options
         if options is not None:
             options = _async_transaction_options(options)
-        # PyMongo's public start_session() only forwards to _start_session(False,
-        # **options); calling that directly saves a frame per session (4.13 to
-        # 4.20), and passing only the options given saves building keywords
-        # SessionOptions would fill with the same defaults.
-        if _pymongo_start_session is not None:
-            if causal_consistency is None and options is None and snapshot is False:
-                delegate: AsyncClientSession = _pymongo_start_session(self._delegate, False)
-            else:
-                delegate = _pymongo_start_session(
-                    self._delegate,
-                    False,
-                    causal_consistency=causal_consistency,
-                    default_transaction_options=options,
-                    snapshot=snapshot,
-                )
-        else:
-            delegate = self._delegate.start_session(
-                causal_consistency=causal_consistency,
-                default_transaction_options=options,
-                snapshot=snapshot,
-            )
-        session_class, timeout, listeners, inherited = self._session_setup
-        # new_session takes the snapshot flag by truth value, like bool().
-        session: AgnosticClientSession = new_session(session_class, delegate, self, snapshot, timeout, listeners)
-        if options is None:
-            session._inherited_options = inherited
-        return session
+        delegate = self._delegate.start_session(
+            causal_consistency=causal_consistency,
+            default_transaction_options=options,
+            snapshot=snapshot,
+        )
+        return self._wrap_session(delegate)
 
-    def _learn_inherited_transaction_options(self, resolved: tuple[Any, ...]) -> None:
-        """Keep what PyMongo resolved for a session without default transaction options."""
-        self._session_setup[3] = resolved
+    def _wrap_session(self, delegate: AsyncClientSession) -> AgnosticClientSession:
+        session: AgnosticClientSession = self._session_class(
+            delegate, self, self._timeout, self._transaction_listeners
+        )
+        return session
 
     # -- commands ------------------------------------------------------------
 
@@ -510,7 +464,7 @@ class AgnosticClient(Generic[_DocumentType]):
         # closes itself as close() does with no loop running.
         if getattr(self, "_closed", True) or sys.is_finalizing():
             return
-        bound = _bound_loop(self._delegate)
+        bound = bound_loop(self._delegate)
         if bound is None or bound.is_running() or bound.is_closed():
             return
         if asyncio._get_running_loop() is not None:
@@ -541,7 +495,7 @@ class AgnosticClient(Generic[_DocumentType]):
         self._closed = True
         delegate = self._delegate
         _refuse_operations(delegate)
-        bound = _bound_loop(delegate)
+        bound = bound_loop(delegate)
         try:
             running: Optional[asyncio.AbstractEventLoop] = asyncio.get_running_loop()
         except RuntimeError:

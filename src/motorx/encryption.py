@@ -13,24 +13,15 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Optional
 
 from pymongo.asynchronous.encryption import AsyncClientEncryption
-from pymongo.errors import InvalidOperation
 
 from motorx._framework import AsyncioFramework
 from motorx._typing import _DocumentType
+from motorx._pymongo_internals import ClientEncryptionWithMotorMessages
 from motorx.cursor import AgnosticCursor
 from motorx._futures import returns_future
 
 if TYPE_CHECKING:
     from typing_extensions import Self
-
-
-class _ClientEncryption(AsyncClientEncryption[Any]):
-    """PyMongo's client encryption, refusing use after close with Motor's message."""
-
-    def _check_closed(self) -> None:
-        # PyMongo's check, called by each of its methods, says "AsyncClientEncryption".
-        if self._encryption is None:
-            raise InvalidOperation("Cannot use closed ClientEncryption")
 
 
 class AgnosticClientEncryption(Generic[_DocumentType]):
@@ -60,7 +51,7 @@ class AgnosticClientEncryption(Generic[_DocumentType]):
         extra: dict[str, Any] = {}
         if key_expiration_ms is not None:
             extra["key_expiration_ms"] = key_expiration_ms
-        self._delegate: AsyncClientEncryption[Any] = _ClientEncryption(
+        self._delegate: AsyncClientEncryption[Any] = ClientEncryptionWithMotorMessages(
             kms_providers, key_vault_namespace, pymongo_client, codec_options, kms_tls_options, **extra
         )
         self._key_vault_namespace = key_vault_namespace

@@ -50,6 +50,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import InvalidOperation
 
 from motorx.collection import AgnosticCollection
+from motorx._pymongo_internals import bucket_files_collection, grid_out_document
 from motorx.cursor import AgnosticCursor, _check_length
 from motorx.database import AgnosticDatabase
 from motorx.session import AgnosticClientSession, check_session_type
@@ -252,13 +253,12 @@ class AgnosticGridOut:
     __iter__ = None
 
     def _file_document(self) -> Mapping[str, Any]:
-        # AsyncGridOut keeps the document in ``_file`` once opened (4.13-4.20).
-        document = self._delegate._file
+        document = grid_out_document(self._delegate)
         if not document:
             raise InvalidOperation(
                 "You must call %s.open() before accessing the file document" % type(self).__name__
             )
-        return document  # type: ignore[no-any-return]
+        return document
 
     # -- reading ---------------------------------------------------------------
 
@@ -824,9 +824,8 @@ class AgnosticGridFSBucket:
         # Not AsyncGridFSBucket.rename: on PyMongo 4.13 its "no such file"
         # message formats the id with %i, so any non-integer id raised a
         # TypeError instead of NoFile.  Same update, same error, every version.
-        # ``_files`` is the bucket's files collection with its write concern.
         pymongo_session = _pymongo_session(session)
-        result = await self._delegate._files.update_one(
+        result = await bucket_files_collection(self._delegate).update_one(
             {"_id": {"$eq": file_id}}, {"$set": {"filename": new_filename}}, session=pymongo_session
         )
         if not result.matched_count:
