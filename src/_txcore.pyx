@@ -92,63 +92,90 @@ class CoreDisagreement(AssertionError):
     """
 
 
+# Not tracked by the cyclic GC (16 bytes less per open session): its only
+# object field holds the options of a pending start, which never refer back.
+@cython.no_gc
 @cython.freelist(16)
 cdef class SessionCore:
     """Lifecycle and transaction state of one client session."""
 
-    cdef readonly int state
-    cdef readonly bint ended
-    cdef readonly bint snapshot
-    cdef readonly bint start_pending
     cdef readonly object pending_options
+    # The state and flags as single bytes, and no C method table (plain def
+    # methods), so that the object takes 32 bytes: an open session's cost
+    # next to PyMongo's.  Read through the properties.
+    cdef unsigned char _state
+    cdef unsigned char _ended
+    cdef unsigned char _snapshot
+    cdef unsigned char _start_pending
     # An operation, commit or abort of the current transaction is in flight.
-    cdef readonly bint in_use
+    cdef unsigned char _in_use
 
     def __init__(self, bint snapshot=False):
-        self.state = NONE
-        self.ended = False
-        self.snapshot = snapshot
-        self.start_pending = False
+        self._state = NONE
+        self._ended = False
+        self._snapshot = snapshot
+        self._start_pending = False
         self.pending_options = None
+
+    @property
+    def state(self):
+        """The transaction state, one of the ``TXN_*`` constants."""
+        return self._state
+
+    @property
+    def ended(self):
+        return bool(self._ended)
+
+    @property
+    def snapshot(self):
+        return bool(self._snapshot)
+
+    @property
+    def start_pending(self):
+        """A ``start_transaction`` is recorded and not yet applied to PyMongo."""
+        return bool(self._start_pending)
+
+    @property
+    def in_use(self):
+        return bool(self._in_use)
 
     @property
     def in_transaction(self):
         """True from ``start_transaction`` until commit or abort."""
-        return self.state == STARTING or self.state == IN_PROGRESS
+        return self._state == STARTING or self._state == IN_PROGRESS
 
-    cpdef check_usable(self):
-        if self.ended:
+    def check_usable(self):
+        if self._ended:
             raise InvalidOperation("Cannot use ended session")
 
-    cpdef begin_transaction(self, object options, bint pending=True):
+    def begin_transaction(self, object options, bint pending=True):
         """Validate a ``start_transaction`` call and record it.
 
         With ``pending`` (Motor's plain ``start_transaction``) the start is
         held until :meth:`take_pending_start`; without it the caller applies
         the start to PyMongo at once.  ``options`` is opaque to the core.
         """
-        if self.ended:
+        if self._ended:
             raise InvalidOperation("Cannot use ended session")
-        if self.snapshot:
+        if self._snapshot:
             raise InvalidOperation("Transactions are not supported in snapshot sessions")
-        if self.state == STARTING or self.state == IN_PROGRESS:
+        if self._state == STARTING or self._state == IN_PROGRESS:
             raise InvalidOperation("Transaction already in progress")
-        self.state = STARTING
-        self.in_use = False
+        self._state = STARTING
+        self._in_use = False
         if pending:
-            self.start_pending = True
+            self._start_pending = True
             self.pending_options = options
 
-    cdef int _check_idle(self) except -1:
+    def _check_idle(self):
         # Two operations of one transaction at once (two tasks sharing the
         # session) would interleave it, and one could commit or abort it
         # under the other, whose later writes would then run outside any
         # transaction.  Refused before anything is sent.
-        if self.in_use and (self.state == STARTING or self.state == IN_PROGRESS):
+        if self._in_use and (self._state == STARTING or self._state == IN_PROGRESS):
             self.refuse_concurrent_operation()
-        return 0
 
-    cpdef refuse_concurrent_operation(self):
+    def refuse_concurrent_operation(self):
         """Raise the error for an operation from outside the transaction's code.
 
         The Python layer queues the transaction's own operations (those of
@@ -161,17 +188,17 @@ cdef class SessionCore:
             "until it ends (one task per session)"
         )
 
-    cpdef enter_operation(self):
+    def enter_operation(self):
         """An operation is about to run in this session (after any pending start).
 
         Inside a transaction it is refused while another is in flight, and
         marks the session in use until :meth:`leave_operation`.
         """
         self._check_idle()
-        if self.state == STARTING or self.state == IN_PROGRESS:
-            self.in_use = True
+        if self._state == STARTING or self._state == IN_PROGRESS:
+            self._in_use = True
 
-    cpdef leave_operation(self, int pymongo_state):
+    def leave_operation(self, int pymongo_state):
         """An operation, commit or abort finished (or failed): adopt PyMongo's state.
 
         The first command of a transaction moves PyMongo STARTING ->
@@ -179,46 +206,46 @@ cdef class SessionCore:
         NONE; a commit or abort finishes it.  A pending start is not
         PyMongo's yet, so PyMongo's older state is not adopted then.
         """
-        self.in_use = False
+        self._in_use = False
         # An ended session keeps its last state: PyMongo refused the
         # operation with "Cannot use ended session", which must not be
         # replaced by a disagreement about a transaction that is over.
-        if pymongo_state != self.state and not self.start_pending and not self.ended:
+        if pymongo_state != self._state and not self._start_pending and not self._ended:
             self.observe(pymongo_state)
 
-    cpdef object take_pending_start(self):
+    def take_pending_start(self):
         """Return the options of the pending start and clear it.
 
         The caller must apply the start to PyMongo and then ``observe`` the
         result.  Returns ``None`` when no start is pending.
         """
         cdef object options
-        if not self.start_pending:
+        if not self._start_pending:
             return None
         options = self.pending_options
-        self.start_pending = False
+        self._start_pending = False
         self.pending_options = None
         return options
 
-    cpdef abandon_pending_start(self, int pymongo_state):
+    def abandon_pending_start(self, int pymongo_state):
         """PyMongo refused the pending start: the transaction never began."""
         if pymongo_state < NONE or pymongo_state > ABORTED:
             raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
-        self.in_use = False
-        self.start_pending = False
+        self._in_use = False
+        self._start_pending = False
         self.pending_options = None
-        self.state = pymongo_state
+        self._state = pymongo_state
 
-    cpdef check_commit(self):
+    def check_commit(self):
         """Raise PyMongo's error if ``commit_transaction`` is illegal now."""
-        if self.ended:
+        if self._ended:
             raise InvalidOperation("Cannot use ended session")
-        if self.state == NONE:
+        if self._state == NONE:
             raise InvalidOperation("No transaction started")
-        if self.state == ABORTED:
+        if self._state == ABORTED:
             raise InvalidOperation("Cannot call commitTransaction after calling abortTransaction")
 
-    cpdef object begin_commit(self):
+    def begin_commit(self):
         """Begin ``commit_transaction``: checks, then take the pending start.
 
         Refused while an operation of the transaction is in flight, then
@@ -229,10 +256,10 @@ cdef class SessionCore:
         """
         self._check_idle()
         self.check_commit()
-        self.in_use = True
+        self._in_use = True
         return self.take_pending_start()
 
-    cpdef object begin_abort(self, bint force=False):
+    def begin_abort(self, bint force=False):
         """``begin_commit``'s counterpart for ``abort_transaction``.
 
         ``force``: with_transaction aborting its own transaction after the
@@ -241,21 +268,21 @@ cdef class SessionCore:
         if not force:
             self._check_idle()
         self.check_abort()
-        self.in_use = True
+        self._in_use = True
         return self.take_pending_start()
 
-    cpdef check_abort(self):
+    def check_abort(self):
         """Raise PyMongo's error if ``abort_transaction`` is illegal now."""
-        if self.ended:
+        if self._ended:
             raise InvalidOperation("Cannot use ended session")
-        if self.state == NONE:
+        if self._state == NONE:
             raise InvalidOperation("No transaction started")
-        if self.state == ABORTED:
+        if self._state == ABORTED:
             raise InvalidOperation("Cannot call abortTransaction twice")
-        if self.state == COMMITTED or self.state == COMMITTED_EMPTY:
+        if self._state == COMMITTED or self._state == COMMITTED_EMPTY:
             raise InvalidOperation("Cannot call abortTransaction after calling commitTransaction")
 
-    cpdef observe(self, int pymongo_state):
+    def observe(self, int pymongo_state):
         """Adopt the state PyMongo reports, refusing an illegal transition.
 
         While a start is pending PyMongo has not heard of the transaction yet,
@@ -263,22 +290,22 @@ cdef class SessionCore:
         """
         if pymongo_state < NONE or pymongo_state > ABORTED:
             raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
-        if pymongo_state == self.state or self.start_pending:
+        if pymongo_state == self._state or self._start_pending:
             return
-        if not (_LEGAL[self.state] & _bit(pymongo_state)):
+        if not (_LEGAL[self._state] & _bit(pymongo_state)):
             raise CoreDisagreement(
                 "motorx core in state %s cannot follow PyMongo to %s"
-                % (STATE_NAMES[self.state], STATE_NAMES[pymongo_state])
+                % (STATE_NAMES[self._state], STATE_NAMES[pymongo_state])
             )
-        self.state = pymongo_state
+        self._state = pymongo_state
 
-    cpdef end(self):
+    def end(self):
         """Mark the session ended; a pending start is dropped."""
-        self.ended = True
-        self.start_pending = False
+        self._ended = True
+        self._start_pending = False
         self.pending_options = None
-        if self.state == STARTING or self.state == IN_PROGRESS:
-            self.state = ABORTED
+        if self._state == STARTING or self._state == IN_PROGRESS:
+            self._state = ABORTED
 
 
 # -- with_transaction bookkeeping -------------------------------------------

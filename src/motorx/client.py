@@ -362,9 +362,7 @@ class AgnosticClient(Generic[_DocumentType]):
         return self._wrap_session(delegate)
 
     def _wrap_session(self, delegate: AsyncClientSession) -> AgnosticClientSession:
-        session: AgnosticClientSession = self._session_class(
-            delegate, self, self._timeout, self._transaction_listeners
-        )
+        session: AgnosticClientSession = self._session_class(delegate, self)
         return session
 
     # -- commands ------------------------------------------------------------

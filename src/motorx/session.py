@@ -113,13 +113,16 @@ class _TransactionContext:
     their write would silently belong to someone else's transaction.
     """
 
-    __slots__ = ("_session", "_waiting", "_handed_over")
+    __slots__ = ("_session", "_waiting", "_handed_over", "fence_collection")
 
     def __init__(self, session: AgnosticClientSession) -> None:
         self._session = session
         self._waiting: deque[asyncio.Future[None]] = deque()
         # The turn was passed to the first waiter, which has not resumed yet.
         self._handed_over = False
+        # Set when the transaction's first operation was cancelled in flight:
+        # the collection to fence with after the abort (see AgnosticClientSession._fence).
+        self.fence_collection: Optional[AsyncCollection[Any]] = None
 
     def claim(self) -> None:
         """Mark the calling context (and tasks it spawns later) as this transaction's code."""
@@ -206,31 +209,19 @@ class AgnosticClientSession:
         "_delegate",
         "_client",
         "_core",
-        "_client_timeout",
-        "_transaction_listeners",
         "_transaction_context",
-        "_fence_collection",
     )
 
     def __init__(
         self,
         delegate: AsyncClientSession,
         client: AgnosticClient,
-        client_timeout: Optional[float] = None,
-        transaction_listeners: tuple[TransactionListener, ...] = (),
     ) -> None:
         self._delegate = delegate
         self._client = client
         self._core = SessionCore(bool(delegate.options.snapshot))
-        # The client's timeoutMS in seconds (None if unset) and its
-        # with_transaction listeners: fixed for a client.
-        self._client_timeout = client_timeout
-        self._transaction_listeners = transaction_listeners
         # The current transaction's queue of operations (see _TransactionContext).
         self._transaction_context: Optional[_TransactionContext] = None
-        # Set when a transaction's first operation was cancelled in flight:
-        # the collection to fence with after the abort (see _fence).
-        self._fence_collection: Optional[AsyncCollection[Any]] = None
 
     # -- plumbing used by motorx's own operations -----------------------------
 
@@ -421,10 +412,12 @@ class AgnosticClientSession:
         finally:
             # PyMongo ends in ABORTED even when the abort command fails.
             self._leave_gate(context)
-        if self._fence_collection is not None:
-            await self._fence()
+        transaction = self._transaction_context
+        if transaction is not None and transaction.fence_collection is not None:
+            await self._fence(transaction.fence_collection)
+            transaction.fence_collection = None
 
-    async def _fence(self) -> None:
+    async def _fence(self, collection: AsyncCollection[Any]) -> None:
         """Make sure a cancelled first operation cannot open the transaction later.
 
         The first operation of a transaction carries ``startTransaction``.
@@ -437,12 +430,10 @@ class AgnosticClientSession:
         errors of the fence itself are not the caller's.  It runs on PyMongo's
         session directly and ends ABORTED, the state the core is already in.
         """
-        collection = self._fence_collection
-        self._fence_collection = None
         delegate = self._delegate
         await delegate.start_transaction()
         try:
-            await collection.find_one({}, projection={"_id": 1}, session=delegate)  # type: ignore[union-attr]
+            await collection.find_one({}, projection={"_id": 1}, session=delegate)
         except PyMongoError:
             pass
         finally:
@@ -484,17 +475,18 @@ class AgnosticClientSession:
         aborted the transaction.  If ``coro`` commits or aborts the transaction
         itself, ``with_transaction`` returns without further action.
         """
-        if self._client_timeout is not None and client_side_timeout_remaining() is None:
+        client_timeout = self._client._timeout  # timeoutMS in seconds, None if unset
+        if client_timeout is not None and client_side_timeout_remaining() is None:
             # The client's timeoutMS bounds the whole call, not each operation:
             # run inside it, where it is the retry window.
-            with pymongo.timeout(self._client_timeout):
+            with pymongo.timeout(client_timeout):
                 return await self.with_transaction(
                     coro, read_concern, write_concern, read_preference, max_commit_time_ms
                 )
         options = _options_of(read_concern, write_concern, read_preference, max_commit_time_ms)
         loop = _retry_loop()
         core = self._core
-        listeners = self._transaction_listeners
+        listeners = self._client._transaction_listeners
         publisher = self._publisher(listeners) if listeners else None
         if publisher is not None:
             publisher.started()
@@ -704,8 +696,8 @@ async def run_with_session(
         if session._core.state == TXN_STARTING:
             # The first operation of the transaction: see AgnosticClientSession._fence.
             target = getattr(method, "__self__", None)
-            if isinstance(target, AsyncCollection):
-                session._fence_collection = target
+            if context is not None and isinstance(target, AsyncCollection):
+                context.fence_collection = target
         raise
     finally:
         session._leave_gate(context)
