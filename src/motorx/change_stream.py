@@ -8,11 +8,11 @@ use (``async for``, ``next()``, ``try_next()`` or ``async with``), as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Generic, Optional
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 
+from motorx._context import AsyncWithOnly
 from motorx._typing import _DocumentType
 from motorx.session import run_with_session
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
-class AgnosticChangeStream(Generic[_DocumentType]):
+class AgnosticChangeStream(AsyncWithOnly, Generic[_DocumentType]):
     """A change stream cursor; get one from ``watch()``, never construct it yourself."""
 
     def __init__(
@@ -112,6 +112,9 @@ class AgnosticChangeStream(Generic[_DocumentType]):
         if self._delegate is not None:
             await self._delegate.close()
 
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        await self.close()
+
     def __aiter__(self) -> Self:
         return self
 
@@ -119,22 +122,12 @@ class AgnosticChangeStream(Generic[_DocumentType]):
         return await self.next()
 
     async def __aenter__(self) -> Self:
+        # Entering the block starts the stream (the aggregate is sent).
         await self._started()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
-        await self.close()
-
-    def __enter__(self) -> NoReturn:
-        raise RuntimeError('Use a change stream in "async with", not "with"')
-
-    def __exit__(self, *args: object) -> None:
-        pass
+    def _use_async_with(self) -> Exception:
+        return RuntimeError('Use a change stream in "async with", not "with"')
 
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)

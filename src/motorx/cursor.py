@@ -21,7 +21,6 @@ import asyncio
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
@@ -29,6 +28,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.cursor_shared import _QUERY_OPTIONS
 from pymongo.errors import InvalidOperation
 
+from motorx._context import AsyncWithCloses
 from motorx._typing import _DocumentType
 from motorx.session import AgnosticClientSession, _TransactionContext, split_session
 from motorx._futures import returns_future, spawn_background, start_operation
@@ -78,7 +78,7 @@ def _spawn(coro: Coroutine[Any, Any, Any], io_loop: Any) -> asyncio.Future[Any]:
     return spawn_background(coro, loop)
 
 
-class _BaseCursor(Generic[_DocumentType]):
+class _BaseCursor(AsyncWithCloses, Generic[_DocumentType]):
     """What every Motor cursor has; subclasses say how to reach PyMongo's cursor."""
 
     _session: Optional[AgnosticClientSession]
@@ -267,15 +267,7 @@ class _BaseCursor(Generic[_DocumentType]):
         if cursor is not None:
             await cursor.close()
 
-    async def __aenter__(self: _C) -> _C:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self.close()
 
 

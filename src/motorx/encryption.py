@@ -9,19 +9,16 @@ PyMongo's own ``ConfigurationError``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Optional
+from typing import Any, ClassVar, Generic, Optional
 
 from pymongo.asynchronous.encryption import AsyncClientEncryption
 from pymongo.errors import InvalidOperation
 
+from motorx._context import AsyncWithOnly
 from motorx._framework import AsyncioFramework
 from motorx._typing import _DocumentType
 from motorx.cursor import AgnosticCursor
 from motorx._futures import returns_future
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 
 class _ClientEncryption(AsyncClientEncryption[Any]):
@@ -33,7 +30,7 @@ class _ClientEncryption(AsyncClientEncryption[Any]):
             raise InvalidOperation("Cannot use closed ClientEncryption")
 
 
-class AgnosticClientEncryption(Generic[_DocumentType]):
+class AgnosticClientEncryption(AsyncWithOnly, Generic[_DocumentType]):
     """Explicit encryption and data key management, every operation a coroutine."""
 
     _framework: ClassVar[Any] = AsyncioFramework
@@ -195,19 +192,6 @@ class AgnosticClientEncryption(Generic[_DocumentType]):
     async def close(self) -> None:
         await self._delegate.close()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self.close()
 
-    def __enter__(self) -> NoReturn:
-        raise RuntimeError(f'Use {type(self).__name__} in "async with", not "with"')
-
-    def __exit__(self, *args: object) -> None:
-        pass

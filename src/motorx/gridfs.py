@@ -34,7 +34,6 @@ import inspect
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import Any, ClassVar, NoReturn, Optional, Union
 
 from bson.objectid import ObjectId
@@ -49,6 +48,7 @@ from gridfs.errors import NoFile
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import InvalidOperation
 
+from motorx._context import AsyncWithCloses
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCursor, _check_length
 from motorx.database import AgnosticDatabase
@@ -143,7 +143,7 @@ def _content_type(grid_out: AgnosticGridOut, path: str) -> Optional[str]:
     return content_type
 
 
-class AgnosticGridOut:
+class AgnosticGridOut(AsyncWithCloses):
     """A GridFS file being read; Motor's ``MotorGridOut``.
 
     Get one from :meth:`AgnosticGridFSBucket.open_download_stream` (opened
@@ -351,15 +351,8 @@ class AgnosticGridOut:
         """True once ``close()`` was called (its cursor clean-up may still be running)."""
         return self._closed or bool(self._delegate.closed)
 
-    async def __aenter__(self) -> AgnosticGridOut:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        # Unlike close(), waits for the cursor clean-up.
         self._pending_seek = None
         self._closed = True
         if self._close_task is not None:
@@ -411,7 +404,7 @@ async def _readable_source(data: Any) -> Any:
     return data
 
 
-class AgnosticGridIn:
+class AgnosticGridIn(AsyncWithCloses):
     """A GridFS file being written; Motor's ``MotorGridIn``.
 
     Get one from :meth:`AgnosticGridFSBucket.open_upload_stream`; ``await
@@ -552,17 +545,13 @@ class AgnosticGridIn:
     def writeable(self) -> bool:
         return True
 
-    async def __aenter__(self) -> AgnosticGridIn:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
-        # Stores the file on a normal exit; on an error only marks it closed.
-        await self._delegate.__aexit__(exc_type, exc_val, exc_tb)
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        # PyMongo's exit stores the file on a normal exit; on an error it
+        # only marks it closed.
+        if error is None:
+            await self._delegate.__aexit__(None, None, None)
+        else:
+            await self._delegate.__aexit__(type(error), error, error.__traceback__)
 
 
 class AgnosticGridOutCursor(AgnosticCursor):
