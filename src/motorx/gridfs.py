@@ -29,7 +29,6 @@ Differences from Motor, on purpose (each keeps Motor code working):
 from __future__ import annotations
 
 import asyncio
-import datetime
 import inspect
 import os
 import warnings
@@ -81,66 +80,6 @@ def _pymongo_session(session: _SessionArg) -> Optional[AsyncClientSession]:
         return session.delegate
     check_session_type(session)
     return session
-
-
-def _gridfs_etag(grid_out: AgnosticGridOut) -> str:
-    """A strong validator for a GridFS file without reading its content.
-
-    Computed from ``_id``, ``length`` and ``uploadDate`` exactly as Motor's
-    web helpers did, so ETags that browsers cached stay valid after switching.
-    """
-    import hashlib
-
-    digest = hashlib.sha256(str(grid_out._id).encode("utf8"))
-    digest.update(str(grid_out.length).encode("utf8"))
-    digest.update(str(grid_out.upload_date).encode("utf8"))
-    return digest.hexdigest()
-
-
-def _last_modified(grid_out: AgnosticGridOut) -> datetime.datetime:
-    """The file's upload time as an aware UTC datetime, to the second (HTTP's precision)."""
-    uploaded: datetime.datetime = grid_out.upload_date
-    if uploaded.tzinfo is None:
-        # PyMongo decodes BSON dates as naive UTC unless the client is tz_aware.
-        uploaded = uploaded.replace(tzinfo=datetime.timezone.utc)
-    return uploaded.astimezone(datetime.timezone.utc).replace(microsecond=0)
-
-
-def _not_modified_since(grid_out: AgnosticGridOut, if_modified_since: Optional[datetime.datetime]) -> bool:
-    """Whether an ``If-Modified-Since`` time (None if absent or unparsable) covers the file."""
-    if if_modified_since is None:
-        return False
-    if if_modified_since.tzinfo is None:
-        if_modified_since = if_modified_since.replace(tzinfo=datetime.timezone.utc)
-    return if_modified_since >= _last_modified(grid_out)
-
-
-def _etag_matches(grid_out: AgnosticGridOut, if_none_match: Optional[str]) -> bool:
-    """Whether an ``If-None-Match`` header names this file's ETag (or is ``*``)."""
-    if not if_none_match:
-        return False
-    etag = _gridfs_etag(grid_out)
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate.startswith("W/"):
-            candidate = candidate[2:]
-        if candidate == "*" or candidate.strip('"') == etag:
-            return True
-    return False
-
-
-def _content_type(grid_out: AgnosticGridOut, path: str) -> Optional[str]:
-    """The file's type: its ``contentType`` field, its metadata's, or a guess from the path."""
-    import mimetypes
-
-    content_type = grid_out.content_type
-    if content_type is None:
-        metadata = grid_out.metadata
-        if isinstance(metadata, Mapping) and isinstance(metadata.get("contentType"), str):
-            content_type = metadata["contentType"]
-    if content_type is None:
-        content_type, _encoding = mimetypes.guess_type(path)
-    return content_type
 
 
 class AgnosticGridOut(AsyncWithCloses):
