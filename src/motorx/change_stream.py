@@ -8,7 +8,7 @@ use (``async for``, ``next()``, ``try_next()`` or ``async with``), as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Optional
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Protocol, TypeVar
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 
@@ -18,6 +18,8 @@ from motorx.session import run_with_session
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+_ChangeStreamT_co = TypeVar("_ChangeStreamT_co", covariant=True)
 
 
 class AgnosticChangeStream(AsyncWithOnly, Generic[_DocumentType]):
@@ -131,3 +133,59 @@ class AgnosticChangeStream(AsyncWithOnly, Generic[_DocumentType]):
 
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
+
+
+class _HasChangeStreamClass(Protocol[_ChangeStreamT_co]):
+    # What watch() needs of its owner: the class of change stream to build,
+    # declared by each class (and flavour) in its document type.
+    @property
+    def _change_stream_class(self) -> Callable[..., _ChangeStreamT_co]: ...
+
+
+class ChangeStreamSource:
+    """``watch()`` for a client, database or collection, written once.
+
+    Each class sets ``_change_stream_class`` to its flavour's change stream
+    class, annotated in its document type (not a ClassVar: the annotation
+    needs the type variable); ``watch()`` returns that type, so
+    ``AsyncIOMotorCollection[Doc].watch()`` is an
+    ``AsyncIOMotorChangeStream[Doc]`` for type checkers.
+    """
+
+    __slots__ = ()
+
+    def watch(
+        self: _HasChangeStreamClass[_ChangeStreamT_co],
+        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+        full_document: Optional[str] = None,
+        resume_after: Optional[Mapping[str, Any]] = None,
+        max_await_time_ms: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        collation: Optional[Any] = None,
+        start_at_operation_time: Optional[Any] = None,
+        session: Any = None,
+        start_after: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        full_document_before_change: Optional[str] = None,
+        show_expanded_events: Optional[bool] = None,
+    ) -> _ChangeStreamT_co:
+        """A change stream on this client (the whole deployment), database or collection.
+
+        Returned at once, without I/O; the ``$changeStream`` aggregate is
+        sent on first use.
+        """
+        return self._change_stream_class(
+            self,
+            pipeline,
+            full_document,
+            resume_after,
+            max_await_time_ms,
+            batch_size,
+            collation,
+            start_at_operation_time,
+            session,
+            start_after,
+            comment,
+            full_document_before_change,
+            show_expanded_events,
+        )
