@@ -82,7 +82,70 @@ def _pymongo_session(session: _SessionArg) -> Optional[AsyncClientSession]:
     return session
 
 
-class AgnosticGridOut(AsyncWithCloses):
+class _GridFile(AsyncWithCloses):
+    """What a GridOut and a GridIn share: their root collection and the file's fields.
+
+    The fields are read from PyMongo's object: a GridOut's once it is opened,
+    a GridIn's ``length`` and ``upload_date`` only once it is closed
+    (AttributeError before, as in Motor).
+    """
+
+    # The flavour's collection class: the root collection must be one of them.
+    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
+    _delegate: Union[AsyncGridOut, AsyncGridIn]
+    _root_collection: AgnosticCollection
+
+    def _check_root_collection(self, root_collection: AgnosticCollection) -> None:
+        if not isinstance(root_collection, self._collection_class):
+            raise TypeError(
+                "First argument to %s must be %s, not %r"
+                % (type(self).__name__, self._collection_class.__name__, root_collection)
+            )
+
+    @property
+    def io_loop(self) -> Any:
+        return self.get_io_loop()
+
+    def get_io_loop(self) -> Any:
+        return self._root_collection.get_io_loop()
+
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__, self._delegate)
+
+    # -- the file document ---------------------------------------------------------
+
+    @property
+    def _id(self) -> Any:
+        return self._delegate._id
+
+    @property
+    def filename(self) -> Optional[str]:
+        return self._delegate.filename
+
+    @property
+    def name(self) -> Optional[str]:
+        return self._delegate.name
+
+    @property
+    def content_type(self) -> Optional[str]:
+        return self._delegate.content_type
+
+    @property
+    def chunk_size(self) -> int:
+        return self._delegate.chunk_size
+
+    @property
+    def length(self) -> int:
+        """The length in bytes (a GridIn's: only once the file is closed)."""
+        return self._delegate.length
+
+    @property
+    def upload_date(self) -> Any:
+        """When the file was stored (a GridIn's: only once it is closed)."""
+        return self._delegate.upload_date
+
+
+class AgnosticGridOut(_GridFile):
     """A GridFS file being read; Motor's ``MotorGridOut``.
 
     Get one from :meth:`AgnosticGridFSBucket.open_download_stream` (opened
@@ -90,8 +153,7 @@ class AgnosticGridOut(AsyncWithCloses):
     or any read) before its attributes are read, as in Motor.
     """
 
-    # The flavour's collection class: the root collection must be one of them.
-    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
+    _delegate: AsyncGridOut
 
     def __init__(
         self,
@@ -101,11 +163,7 @@ class AgnosticGridOut(AsyncWithCloses):
         delegate: Optional[AsyncGridOut] = None,
         session: _SessionArg = None,
     ) -> None:
-        if not isinstance(root_collection, self._collection_class):
-            raise TypeError(
-                "First argument to %s must be %s, not %r"
-                % (type(self).__name__, self._collection_class.__name__, root_collection)
-            )
+        self._check_root_collection(root_collection)
         if delegate is None:
             delegate = AsyncGridOut(
                 root_collection.delegate,
@@ -121,56 +179,16 @@ class AgnosticGridOut(AsyncWithCloses):
         self._close_task: Optional[asyncio.Future[None]] = None
         self._closed = False
 
-    # -- identity --------------------------------------------------------------
-
     @property
     def delegate(self) -> AsyncGridOut:
         """The PyMongo ``AsyncGridOut`` (Motor's was the synchronous ``GridOut``)."""
         return self._delegate
 
-    @property
-    def io_loop(self) -> Any:
-        return self.get_io_loop()
-
-    def get_io_loop(self) -> Any:
-        return self._root_collection.get_io_loop()
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
-
-    # -- the file document (needs the file opened) -----------------------------
-
-    @property
-    def _id(self) -> Any:
-        return self._delegate._id
-
-    @property
-    def filename(self) -> Optional[str]:
-        return self._delegate.filename
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._delegate.name
-
-    @property
-    def length(self) -> int:
-        return self._delegate.length
-
-    @property
-    def chunk_size(self) -> int:
-        return self._delegate.chunk_size
-
-    @property
-    def upload_date(self) -> Any:
-        return self._delegate.upload_date
+    # -- the file document (needs the file opened): more fields ---------------
 
     @property
     def metadata(self) -> Optional[Mapping[str, Any]]:
         return self._delegate.metadata
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self._delegate.content_type
 
     @property
     def aliases(self) -> Optional[list[str]]:
@@ -343,17 +361,15 @@ async def _readable_source(data: Any) -> Any:
     return data
 
 
-class AgnosticGridIn(AsyncWithCloses):
+class AgnosticGridIn(_GridFile):
     """A GridFS file being written; Motor's ``MotorGridIn``.
 
     Get one from :meth:`AgnosticGridFSBucket.open_upload_stream`; ``await
     write(...)`` then ``await close()``, or ``async with``.
     """
 
-    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
     # Set with object.__setattr__: this class's __setattr__ writes file fields.
     _delegate: AsyncGridIn
-    _root_collection: AgnosticCollection
 
     def __init__(
         self,
@@ -362,11 +378,7 @@ class AgnosticGridIn(AsyncWithCloses):
         session: _SessionArg = None,
         **kwargs: Any,
     ) -> None:
-        if not isinstance(root_collection, self._collection_class):
-            raise TypeError(
-                "First argument to %s must be %s, not %r"
-                % (type(self).__name__, self._collection_class.__name__, root_collection)
-            )
+        self._check_root_collection(root_collection)
         if delegate is None:
             delegate = AsyncGridIn(
                 root_collection.delegate, session=_pymongo_session(session), **kwargs
@@ -378,48 +390,6 @@ class AgnosticGridIn(AsyncWithCloses):
     def delegate(self) -> AsyncGridIn:
         """The PyMongo ``AsyncGridIn`` (Motor's was the synchronous ``GridIn``)."""
         return self._delegate
-
-    @property
-    def io_loop(self) -> Any:
-        return self.get_io_loop()
-
-    def get_io_loop(self) -> Any:
-        return self._root_collection.get_io_loop()
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
-
-    # -- the file document -------------------------------------------------------
-
-    @property
-    def _id(self) -> Any:
-        return self._delegate._id
-
-    @property
-    def filename(self) -> Optional[str]:
-        return self._delegate.filename
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._delegate.name
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self._delegate.content_type
-
-    @property
-    def chunk_size(self) -> int:
-        return self._delegate.chunk_size
-
-    @property
-    def length(self) -> int:
-        """The length in bytes; only once the file is closed (AttributeError before)."""
-        return self._delegate.length
-
-    @property
-    def upload_date(self) -> Any:
-        """When the file was stored; only once it is closed (AttributeError before)."""
-        return self._delegate.upload_date
 
     @property
     def closed(self) -> bool:
