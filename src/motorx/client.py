@@ -25,7 +25,7 @@ from motorx._framework import AsyncioFramework
 from motorx._pymongo_internals import bound_loop, guard_topology
 from motorx._typing import _DocumentType
 from motorx._version import __version__
-from motorx.change_stream import AgnosticChangeStream
+from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.cursor import AgnosticCommandCursor
 from motorx.database import AgnosticDatabase
 from motorx.monitoring import split_listeners
@@ -123,7 +123,7 @@ async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
         raise
 
 
-class AgnosticClient(Generic[_DocumentType]):
+class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
     ``io_loop`` (Motor's argument) must be the flavour's event loop type.
@@ -133,7 +133,7 @@ class AgnosticClient(Generic[_DocumentType]):
     _database_class: ClassVar[type[AgnosticDatabase]] = AgnosticDatabase
     _session_class: ClassVar[type[AgnosticClientSession]] = AgnosticClientSession
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
-    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
+    _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         io_loop = kwargs.pop("io_loop", _NOT_GIVEN)
@@ -407,38 +407,6 @@ class AgnosticClient(Generic[_DocumentType]):
                 "let": let,
                 "write_concern": write_concern,
             },
-        )
-
-    def watch(
-        self,
-        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-        full_document: Optional[str] = None,
-        resume_after: Optional[Mapping[str, Any]] = None,
-        max_await_time_ms: Optional[int] = None,
-        batch_size: Optional[int] = None,
-        collation: Optional[Any] = None,
-        start_at_operation_time: Optional[Any] = None,
-        session: Any = None,
-        start_after: Optional[Mapping[str, Any]] = None,
-        comment: Optional[Any] = None,
-        full_document_before_change: Optional[str] = None,
-        show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream[_DocumentType]:
-        """A change stream on the whole deployment, at once; starts on first use."""
-        return self._change_stream_class(
-            self,
-            pipeline,
-            full_document,
-            resume_after,
-            max_await_time_ms,
-            batch_size,
-            collation,
-            start_at_operation_time,
-            session,
-            start_after,
-            comment,
-            full_document_before_change,
-            show_expanded_events,
         )
 
     @returns_future

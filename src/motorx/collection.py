@@ -25,7 +25,7 @@ from pymongo.results import (
 )
 
 from motorx._typing import _DocumentType
-from motorx.change_stream import AgnosticChangeStream
+from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.cursor import (
     AgnosticCommandCursor,
     AgnosticCursor,
@@ -41,14 +41,14 @@ if TYPE_CHECKING:
     from motorx.database import AgnosticDatabase
 
 
-class AgnosticCollection(Generic[_DocumentType]):
+class AgnosticCollection(ChangeStreamSource, Generic[_DocumentType]):
     """A MongoDB collection; get one with ``db.name``, ``db[name]`` or ``db.get_collection``."""
 
     _cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticCursor
     _raw_batch_cursor_class: ClassVar[type[AgnosticRawBatchCursor]] = AgnosticRawBatchCursor
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
     _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
-    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
+    _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
 
     def __init__(
         self,
@@ -484,38 +484,6 @@ class AgnosticCollection(Generic[_DocumentType]):
         """Like ``aggregate()``, but each item is a batch of raw BSON bytes."""
         return self._latent_command_cursor_class(
             self, self._delegate.aggregate_raw_batches, (pipeline,), kwargs
-        )
-
-    def watch(
-        self,
-        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-        full_document: Optional[str] = None,
-        resume_after: Optional[Mapping[str, Any]] = None,
-        max_await_time_ms: Optional[int] = None,
-        batch_size: Optional[int] = None,
-        collation: Optional[Any] = None,
-        start_at_operation_time: Optional[Any] = None,
-        session: Any = None,
-        start_after: Optional[Mapping[str, Any]] = None,
-        comment: Optional[Any] = None,
-        full_document_before_change: Optional[str] = None,
-        show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream[_DocumentType]:
-        """A change stream on this collection, at once; it starts on first use."""
-        return self._change_stream_class(
-            self,
-            pipeline,
-            full_document,
-            resume_after,
-            max_await_time_ms,
-            batch_size,
-            collation,
-            start_at_operation_time,
-            session,
-            start_after,
-            comment,
-            full_document_before_change,
-            show_expanded_events,
         )
 
     # -- indexes -------------------------------------------------------------

@@ -21,7 +21,6 @@ import asyncio
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
@@ -29,6 +28,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo import CursorType
 from pymongo.errors import InvalidOperation
 
+from motorx._context import AsyncWithCloses
 from motorx._pymongo_internals import cursor_buffered_count, cursor_query_flags
 from motorx._typing import _DocumentType
 from motorx.session import AgnosticClientSession, _TransactionContext, split_session
@@ -67,7 +67,7 @@ def run_to_completion(coro: Coroutine[Any, Any, _T]) -> _T:
     raise RuntimeError("motorx: %r unexpectedly needs I/O" % (coro,))
 
 
-class _BaseCursor(Generic[_DocumentType]):
+class _BaseCursor(AsyncWithCloses, Generic[_DocumentType]):
     """What every Motor cursor has; subclasses say how to reach PyMongo's cursor."""
 
     _session: Optional[AgnosticClientSession]
@@ -255,15 +255,7 @@ class _BaseCursor(Generic[_DocumentType]):
         if cursor is not None:
             await cursor.close()
 
-    async def __aenter__(self: _C) -> _C:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self.close()
 
 

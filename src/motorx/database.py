@@ -17,7 +17,7 @@ from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from motorx._typing import _DocumentType
-from motorx.change_stream import AgnosticChangeStream
+from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
 from motorx.session import run_with_session, split_session
@@ -35,13 +35,13 @@ def _unwrap_collection(name_or_collection: Any) -> Any:
     return name_or_collection
 
 
-class AgnosticDatabase(Generic[_DocumentType]):
+class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
     """A MongoDB database; get one with ``client.name``, ``client[name]`` or ``get_database``."""
 
     _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
     _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
-    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
+    _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
 
     def __init__(self, client: AgnosticClient, name: str, **kwargs: Any) -> None:
         self._client = client
@@ -217,38 +217,6 @@ class AgnosticDatabase(Generic[_DocumentType]):
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
         """A database aggregation (``$currentOp`` and the like), at once; runs on iteration."""
         return self._latent_command_cursor_class(self, self._delegate.aggregate, (pipeline, *args), kwargs)
-
-    def watch(
-        self,
-        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-        full_document: Optional[str] = None,
-        resume_after: Optional[Mapping[str, Any]] = None,
-        max_await_time_ms: Optional[int] = None,
-        batch_size: Optional[int] = None,
-        collation: Optional[Any] = None,
-        start_at_operation_time: Optional[Any] = None,
-        session: Any = None,
-        start_after: Optional[Mapping[str, Any]] = None,
-        comment: Optional[Any] = None,
-        full_document_before_change: Optional[str] = None,
-        show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream[_DocumentType]:
-        """A change stream on every collection of this database, at once; starts on first use."""
-        return self._change_stream_class(
-            self,
-            pipeline,
-            full_document,
-            resume_after,
-            max_await_time_ms,
-            batch_size,
-            collation,
-            start_at_operation_time,
-            session,
-            start_after,
-            comment,
-            full_document_before_change,
-            show_expanded_events,
-        )
 
     # -- collections ---------------------------------------------------------
 

@@ -9,22 +9,19 @@ PyMongo's own ``ConfigurationError``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Optional
+from typing import Any, ClassVar, Generic, Optional
 
 from pymongo.asynchronous.encryption import AsyncClientEncryption
 
+from motorx._context import AsyncWithOnly
 from motorx._framework import AsyncioFramework
 from motorx._typing import _DocumentType
 from motorx._pymongo_internals import ClientEncryptionWithMotorMessages
 from motorx.cursor import AgnosticCursor
 from motorx._futures import returns_future
 
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
-
-class AgnosticClientEncryption(Generic[_DocumentType]):
+class AgnosticClientEncryption(AsyncWithOnly, Generic[_DocumentType]):
     """Explicit encryption and data key management, every operation a coroutine."""
 
     _framework: ClassVar[Any] = AsyncioFramework
@@ -186,19 +183,6 @@ class AgnosticClientEncryption(Generic[_DocumentType]):
     async def close(self) -> None:
         await self._delegate.close()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self.close()
 
-    def __enter__(self) -> NoReturn:
-        raise RuntimeError(f'Use {type(self).__name__} in "async with", not "with"')
-
-    def __exit__(self, *args: object) -> None:
-        pass

@@ -75,7 +75,7 @@ class AsyncIOMotorCollection(AgnosticCollection[_DocumentType]):
     _raw_batch_cursor_class = AsyncIOMotorRawBatchCursor
     _command_cursor_class = AsyncIOMotorCommandCursor
     _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
-    _change_stream_class = AsyncIOMotorChangeStream
+    _change_stream_class: type[AsyncIOMotorChangeStream[_DocumentType]] = AsyncIOMotorChangeStream
 
     if TYPE_CHECKING:
         # For type checkers only: the cursors, change streams and database
@@ -99,28 +99,13 @@ class AsyncIOMotorCollection(AgnosticCollection[_DocumentType]):
         def list_search_indexes(
             self, *args: Any, **kwargs: Any
         ) -> AsyncIOMotorLatentCommandCursor[Mapping[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
 
 
 class AsyncIOMotorDatabase(AgnosticDatabase[_DocumentType]):
     _collection_class = AsyncIOMotorCollection
     _command_cursor_class = AsyncIOMotorCommandCursor
     _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
-    _change_stream_class = AsyncIOMotorChangeStream
+    _change_stream_class: type[AsyncIOMotorChangeStream[_DocumentType]] = AsyncIOMotorChangeStream
 
     if TYPE_CHECKING:
         # For type checkers only: the collections, cursors, change streams
@@ -169,21 +154,6 @@ class AsyncIOMotorDatabase(AgnosticDatabase[_DocumentType]):
         def aggregate(
             self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
         ) -> AsyncIOMotorLatentCommandCursor[_DocumentType]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
 
 
 class AsyncIOMotorClientSession(AgnosticClientSession):
@@ -228,23 +198,8 @@ class AsyncIOMotorClient(AgnosticClient[_DocumentType]):
         async def list_databases(
             self, session: Any = None, comment: Any = None, **kwargs: Any
         ) -> AsyncIOMotorCommandCursor[dict[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
     _command_cursor_class = AsyncIOMotorCommandCursor
-    _change_stream_class = AsyncIOMotorChangeStream
+    _change_stream_class: type[AsyncIOMotorChangeStream[_DocumentType]] = AsyncIOMotorChangeStream
 
 
 class AsyncIOMotorClientEncryption(AgnosticClientEncryption[_DocumentType]):

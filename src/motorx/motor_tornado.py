@@ -82,7 +82,7 @@ class MotorCollection(AgnosticCollection[_DocumentType]):
     _raw_batch_cursor_class = MotorRawBatchCursor
     _command_cursor_class = MotorCommandCursor
     _latent_command_cursor_class = MotorLatentCommandCursor
-    _change_stream_class = MotorChangeStream
+    _change_stream_class: type[MotorChangeStream[_DocumentType]] = MotorChangeStream
 
     if TYPE_CHECKING:
         # For type checkers only: the cursors, change streams and database
@@ -106,28 +106,13 @@ class MotorCollection(AgnosticCollection[_DocumentType]):
         def list_search_indexes(
             self, *args: Any, **kwargs: Any
         ) -> MotorLatentCommandCursor[Mapping[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> MotorChangeStream[_DocumentType]: ...
 
 
 class MotorDatabase(AgnosticDatabase[_DocumentType]):
     _collection_class = MotorCollection
     _command_cursor_class = MotorCommandCursor
     _latent_command_cursor_class = MotorLatentCommandCursor
-    _change_stream_class = MotorChangeStream
+    _change_stream_class: type[MotorChangeStream[_DocumentType]] = MotorChangeStream
 
     if TYPE_CHECKING:
         # For type checkers only: the collections, cursors, change streams
@@ -176,21 +161,6 @@ class MotorDatabase(AgnosticDatabase[_DocumentType]):
         def aggregate(
             self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
         ) -> MotorLatentCommandCursor[_DocumentType]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> MotorChangeStream[_DocumentType]: ...
 
 
 class MotorClientSession(AgnosticClientSession):
@@ -235,23 +205,8 @@ class MotorClient(AgnosticClient[_DocumentType]):
         async def list_databases(
             self, session: Any = None, comment: Any = None, **kwargs: Any
         ) -> MotorCommandCursor[dict[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> MotorChangeStream[_DocumentType]: ...
     _command_cursor_class = MotorCommandCursor
-    _change_stream_class = MotorChangeStream
+    _change_stream_class: type[MotorChangeStream[_DocumentType]] = MotorChangeStream
 
 
 class MotorClientEncryption(AgnosticClientEncryption[_DocumentType]):

@@ -35,7 +35,6 @@ import sys
 from collections import deque
 from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
 
 import pymongo
@@ -51,6 +50,7 @@ from pymongo.errors import ConfigurationError, ExecutionTimeout, NetworkTimeout,
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from motorx._context import AsyncWithOnly
 from motorx._futures import let_called_operations_start, returns_future
 from motorx._pymongo_internals import (
     add_error_labels,
@@ -101,7 +101,7 @@ _OWN_TRANSACTIONS: ContextVar[tuple[_TransactionContext, ...]] = ContextVar(
 )
 
 
-class _TransactionContext:
+class _TransactionContext(AsyncWithOnly):
     """One transaction of a session: what ``start_transaction`` returns, and its gate.
 
     As an async context manager it commits on normal exit and aborts on
@@ -169,28 +169,20 @@ class _TransactionContext:
         await self._session._apply_pending_start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        # Commit on a normal exit, abort on an error; nothing if the block
+        # already ended this transaction.
         if self.is_current():
-            if exc_val is None:
+            if error is None:
                 await self._session._commit_transaction()
             else:
                 await self._session._abort_transaction(False)
 
-    def __enter__(self) -> NoReturn:
-        raise AttributeError(
-            "Use transactions like 'async with session.start_transaction()', not 'with'"
-        )
-
-    def __exit__(self, *args: object) -> None:
-        pass
+    def _use_async_with(self) -> Exception:
+        return AttributeError("Use transactions like 'async with session.start_transaction()', not 'with'")
 
 
-class AgnosticClientSession:
+class AgnosticClientSession(AsyncWithOnly):
     """A session for ordering sequential operations, with transactions.
 
     Do not create one directly; use ``await client.start_session()``::
@@ -550,26 +542,13 @@ class AgnosticClientSession:
             listeners, self._delegate.session_id, self._client._delegate.options.pool_options.appname
         )
 
-    # -- context management --------------------------------------------------
+    # -- context management: ``async with await client.start_session() as s`` --
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self._end_session()
 
-    def __enter__(self) -> NoReturn:
-        raise AttributeError(
-            "Use motorx sessions like 'async with await client.start_session()', not 'with'"
-        )
-
-    def __exit__(self, *args: object) -> None:
-        pass
+    def _use_async_with(self) -> Exception:
+        return AttributeError("Use motorx sessions like 'async with await client.start_session()', not 'with'")
 
 
 _NOT_CALLED: Any = object()
