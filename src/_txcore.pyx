@@ -107,7 +107,6 @@ cdef class SessionCore:
     cdef unsigned char _ended
     cdef unsigned char _snapshot
     cdef unsigned char _start_pending
-    # An operation, commit or abort of the current transaction is in flight.
     cdef unsigned char _in_use
 
     def __init__(self, bint snapshot=False):
@@ -123,26 +122,18 @@ cdef class SessionCore:
         return self._state
 
     @property
-    def ended(self):
-        return bool(self._ended)
-
-    @property
-    def snapshot(self):
-        return bool(self._snapshot)
-
-    @property
-    def start_pending(self):
-        """A ``start_transaction`` is recorded and not yet applied to PyMongo."""
-        return bool(self._start_pending)
-
-    @property
-    def in_use(self):
-        return bool(self._in_use)
-
-    @property
     def in_transaction(self):
         """True from ``start_transaction`` until commit or abort."""
         return self._state == STARTING or self._state == IN_PROGRESS
+
+    @property
+    def snapshot(self):
+        """A snapshot session: no transactions."""
+        return bool(self._snapshot)
+
+    @property
+    def ended(self):
+        return bool(self._ended)
 
     def check_usable(self):
         if self._ended:
@@ -188,6 +179,11 @@ cdef class SessionCore:
             "until it ends (one task per session)"
         )
 
+    @property
+    def in_use(self):
+        """An operation, commit or abort of the current transaction is in flight."""
+        return bool(self._in_use)
+
     def enter_operation(self):
         """An operation is about to run in this session (after any pending start).
 
@@ -213,6 +209,11 @@ cdef class SessionCore:
         if pymongo_state != self._state and not self._start_pending and not self._ended:
             self.observe(pymongo_state)
 
+    @property
+    def start_pending(self):
+        """A ``start_transaction`` is recorded and not yet applied to PyMongo."""
+        return bool(self._start_pending)
+
     def take_pending_start(self):
         """Return the options of the pending start and clear it.
 
@@ -236,12 +237,16 @@ cdef class SessionCore:
         self.pending_options = None
         self._state = pymongo_state
 
-    def check_commit(self):
-        """Raise PyMongo's error if ``commit_transaction`` is illegal now."""
+    def _check_started(self):
+        # What commit and abort both need: a session not ended, a transaction begun.
         if self._ended:
             raise InvalidOperation("Cannot use ended session")
         if self._state == NONE:
             raise InvalidOperation("No transaction started")
+
+    def check_commit(self):
+        """Raise PyMongo's error if ``commit_transaction`` is illegal now."""
+        self._check_started()
         if self._state == ABORTED:
             raise InvalidOperation("Cannot call commitTransaction after calling abortTransaction")
 
@@ -273,10 +278,7 @@ cdef class SessionCore:
 
     def check_abort(self):
         """Raise PyMongo's error if ``abort_transaction`` is illegal now."""
-        if self._ended:
-            raise InvalidOperation("Cannot use ended session")
-        if self._state == NONE:
-            raise InvalidOperation("No transaction started")
+        self._check_started()
         if self._state == ABORTED:
             raise InvalidOperation("Cannot call abortTransaction twice")
         if self._state == COMMITTED or self._state == COMMITTED_EMPTY:

@@ -296,35 +296,39 @@ class AgnosticClientSession(AsyncWithOnly):
         return self._client
 
     @property
-    def cluster_time(self) -> Optional[Mapping[str, Any]]:
-        return self._delegate.cluster_time
-
-    @property
-    def operation_time(self) -> Optional[Timestamp]:
-        return self._delegate.operation_time
+    def session_id(self) -> Mapping[str, Any]:
+        """The server session's id document, ``{"id": UUID}``."""
+        return self._delegate.session_id
 
     @property
     def has_ended(self) -> bool:
+        """True once ``end_session`` ran (or the ``async with`` block was left)."""
         return self._delegate.has_ended
 
     @property
-    def in_transaction(self) -> bool:
-        """True from ``start_transaction()`` until the transaction commits or aborts."""
-        return self._core.in_transaction
+    def cluster_time(self) -> Optional[Mapping[str, Any]]:
+        """The newest cluster time this session has seen (None before any reply)."""
+        return self._delegate.cluster_time
+
+    def advance_cluster_time(self, cluster_time: Mapping[str, Any]) -> None:
+        self._delegate.advance_cluster_time(cluster_time)
 
     @property
     def options(self) -> SessionOptions:
         return self._delegate.options
 
     @property
-    def session_id(self) -> Mapping[str, Any]:
-        return self._delegate.session_id
-
-    def advance_cluster_time(self, cluster_time: Mapping[str, Any]) -> None:
-        self._delegate.advance_cluster_time(cluster_time)
+    def operation_time(self) -> Optional[Timestamp]:
+        """The operation time of this session's latest operation, for causal consistency."""
+        return self._delegate.operation_time
 
     def advance_operation_time(self, operation_time: Timestamp) -> None:
         self._delegate.advance_operation_time(operation_time)
+
+    @property
+    def in_transaction(self) -> bool:
+        """True from ``start_transaction()`` until the transaction commits or aborts."""
+        return self._core.in_transaction
 
     def start_transaction(
         self,
