@@ -12,7 +12,9 @@ per-operation figures are in each benchmark's ``extra_info["impls"]`` (read by
 * ``ops``: operations completed in the timed rounds;
 * ``throughput``: operations per second of wall time (all tasks together),
   median over rounds;
-* ``p50_ms``/``p99_ms``: per-operation latency percentiles over all rounds;
+* ``p50_ms``/``p99_ms``: per-operation latency percentiles over all rounds,
+  ``samples`` the number of operations they are taken from (every case has
+  enough that a p99 is not simply the slowest one);
 * ``cpu_us``: client CPU microseconds (user + system, all threads, so Motor's
   executor threads count) per operation, median over rounds;
 * ``attempts``: callback invocations for transaction cases (retries = attempts - ops).
@@ -24,12 +26,18 @@ Cases:
   transaction is what a Motor user writes: start a session, run
   ``with_transaction``, end the session.  Every task updates its own counter
   document, so the transactions do not conflict.
-* ``find-one``: ``find_one`` by ``_id`` on one task.
+* ``find-one``/``find-one-c16``/``find-one-c128``: ``find_one`` by ``_id``
+  on 1, 16 and 128 concurrent tasks.
 * ``cursor-1000``: reading a 1,000-document collection with ``find().to_list(None)``.
-* ``contention``: 100 tasks each incrementing the *same* document 10 times
-  inside ``with_transaction``: attempts (retries), p99 latency, wall time, and
-  the final counter, which must be exactly 1,000 (a lost update fails the run).
+* ``contention``: 100 tasks (50 in quick mode) each incrementing the *same*
+  document 10 times inside ``with_transaction``: attempts (retries), p99
+  latency, wall time, and the final counter, which must be exactly tasks x 10
+  (a lost update fails the run).
 * ``tornado-txn-c16``: the 16-task transaction case on tornado's IOLoop.
+* ``uvloop-txn-c16``: the 16-task transaction case for motorx and PyMongo
+  Async on uvloop, and PyMongo Async on asyncio's default loop beside them
+  (the target compares motorx on uvloop with PyMongo Async on the default
+  loop).  Skipped where uvloop is not installed.
 
 After the timed rounds every case checks the data it wrote (every committed
 transaction's insert and increment is there, exactly once), so a benchmark
@@ -45,6 +53,7 @@ import itertools
 import math
 import resource
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -57,6 +66,7 @@ import motor
 import motor.motor_asyncio
 import motor.motor_tornado
 import pymongo
+from pymongo.errors import PyMongoError
 
 import motorx
 import motorx.motor_asyncio
@@ -64,20 +74,33 @@ import motorx.motor_tornado
 
 DB = "motorx_bench"
 IMPL_NAMES = ["motorx", "pymongo", "motor"]
+# A lane of an interleaved case: which driver, on which loop.  By default a
+# case runs each driver once, on the case's loop, under the driver's name.
+Lane = tuple[str, str]  # (driver name, loop flavour)
+UVLOOP_LANES: dict[str, Lane] = {
+    "motorx-uvloop": ("motorx", "uvloop"),
+    "pymongo-uvloop": ("pymongo", "uvloop"),
+    "pymongo": ("pymongo", "asyncio"),
+}
 
 # (case, concurrent tasks, transactions per task per round): rounds by mode below.
 # Rounds of a few hundred milliseconds each: CPU per transaction of smaller
 # rounds swung by +-15% from round to round on the shared 2-core machine.
 TXN_CASES = {"txn-c1": (1, 100), "txn-c16": (16, 8), "txn-c128": (128, 2)}
-CONTENTION_TASKS = 100
+# Contended retries grow faster than the tasks: Motor, which retries without
+# backoff, takes ~2.5 minutes for a round of 100 tasks on a 2-core machine
+# and under a minute for 50, so quick mode runs 50.
+CONTENTION_TASKS = {"quick": 50, "full": 100}
 CONTENTION_INCREMENTS = 10
-FIND_ONE_PER_ROUND = 200
+# (case, concurrent tasks); each round is FIND_ONE_PER_ROUND calls split among the tasks.
+FIND_ONE_CASES = {"find-one": 1, "find-one-c16": 16, "find-one-c128": 128}
+FIND_ONE_PER_ROUND = 256
 CURSOR_DOCS = 1000
-CURSOR_READS_PER_ROUND = 4
+# 25: quick mode (5 rounds) then has more than 100 reads, so its p99 is not simply the slowest.
+CURSOR_READS_PER_ROUND = 25
 
 ROUNDS = {
     "quick": {"txn": 7, "find-one": 5, "cursor": 5, "contention": 1},
-    # A contention round of all three drivers takes ~4 minutes here (Motor retries without backoff).
     "full": {"txn": 41, "find-one": 21, "cursor": 21, "contention": 2},
 }
 
@@ -165,18 +188,27 @@ class Runner:
         self.flavour = flavour
         if flavour == "asyncio":
             self._loop = asyncio.new_event_loop()
+        elif flavour == "uvloop":
+            import uvloop
+
+            self._loop = uvloop.new_event_loop()
         else:
             from tornado.ioloop import IOLoop
 
             self._io_loop = IOLoop(make_current=False)
 
+    @property
+    def on_asyncio(self) -> bool:
+        """Whether the clients are asyncio's (on either loop), not tornado's."""
+        return self.flavour != "tornado"
+
     def run(self, make_coro: Callable[[], Awaitable[Any]]) -> Any:
-        if self.flavour == "asyncio":
+        if self.on_asyncio:
             return self._loop.run_until_complete(make_coro())
         return self._io_loop.run_sync(make_coro)
 
     def close(self) -> None:
-        if self.flavour == "asyncio":
+        if self.on_asyncio:
             loop = self._loop
             try:
                 loop.run_until_complete(loop.shutdown_asyncgens())
@@ -210,6 +242,7 @@ class Tally:
             "throughput": _median(self.round_throughput),
             "p50_ms": _percentile(lat, 50) * 1e3,
             "p99_ms": _percentile(lat, 99) * 1e3,
+            "samples": len(lat),
             "cpu_us": _median(self.round_cpu_us),
             "cpu_us_mean": self.cpu / self.ops * 1e6 if self.ops else None,
             "attempts": self.attempts,
@@ -222,18 +255,19 @@ class Tally:
 class Case:
     """A client, its collections, and one timed round of work (subclasses)."""
 
-    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str) -> None:
+    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str, label: Optional[str] = None) -> None:
         self.runner = runner
         self.driver = driver
         self.uri = uri
         self.name = name
+        self.label = label or driver.name  # the lane: a driver may run twice in one case
         self.client: Any = None
         self.tally = Tally()
         self.timing = False  # the warm-up round is not tallied
 
     def make_client(self) -> Any:
-        app_name = "motorx-bench-%s-%s" % (self.driver.name, self.name)
-        factory = self.driver.asyncio_client if self.runner.flavour == "asyncio" else self.driver.tornado_client
+        app_name = "motorx-bench-%s-%s" % (self.label, self.name)
+        factory = self.driver.asyncio_client if self.runner.on_asyncio else self.driver.tornado_client
         # The embedded server closes connections idle for 300 s, and a pooled
         # connection closed that way surfaces as AutoReconnect on the next
         # non-retryable operation.  Interleaved contention rounds leave a client
@@ -241,7 +275,7 @@ class Case:
         return factory(self.uri, appName=app_name, maxIdleTimeMS=60_000)
 
     def coll(self, suffix: str) -> Any:
-        return self.client[DB]["%s_%s_%s" % (self.name.replace("-", "_"), self.driver.name, suffix)]
+        return self.client[DB]["%s_%s_%s" % (self.name.replace("-", "_"), self.label.replace("-", "_"), suffix)]
 
     async def setup(self) -> None:
         self.client = self.make_client()
@@ -284,14 +318,30 @@ class Case:
         t.round_throughput.append(ops / wall)
 
 
-class TransactionCase(Case):
-    """``with_transaction`` (insert + update) on ``tasks`` concurrent tasks."""
+def error_kind(exc: BaseException) -> str:
+    """An error's type, with the server's code name where it has one: ``OperationFailure (InternalError)``."""
+    details = getattr(exc, "details", None)
+    code_name = details.get("codeName") if isinstance(details, dict) else None
+    return "%s (%s)" % (type(exc).__name__, code_name) if code_name else type(exc).__name__
 
-    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int, per_task: int) -> None:
-        super().__init__(runner, driver, uri, name)
+
+class TransactionCase(Case):
+    """``with_transaction`` (insert + update) on ``tasks`` concurrent tasks.
+
+    A failed transaction fails the round, unless ``errors`` is a Counter:
+    then it is counted there by ``error_kind`` and the round goes on (the
+    concurrency sweep reports a failing driver with what it failed with).
+    """
+
+    def __init__(
+        self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int, per_task: int,
+        label: Optional[str] = None,
+    ) -> None:
+        super().__init__(runner, driver, uri, name, label)
         self.tasks = tasks
         self.per_task = per_task
         self.committed = 0
+        self.errors: Optional[Counter[str]] = None
 
     async def prepare(self) -> None:
         self.orders = self.coll("orders")
@@ -302,6 +352,7 @@ class TransactionCase(Case):
 
     async def work(self) -> tuple[list[float], int, int]:
         driver, client, orders, counters = self.driver, self.client, self.orders, self.counters
+        errors = self.errors
         latencies: list[float] = []
         attempts = 0
 
@@ -316,15 +367,21 @@ class TransactionCase(Case):
 
             for _ in range(self.per_task):
                 t0 = time.perf_counter()
-                session = await driver.start_session(client)
                 try:
-                    await session.with_transaction(callback)
-                finally:
-                    await session.end_session()
+                    session = await driver.start_session(client)
+                    try:
+                        await session.with_transaction(callback)
+                    finally:
+                        await session.end_session()
+                except PyMongoError as exc:
+                    if errors is None:
+                        raise
+                    errors[error_kind(exc)] += 1
+                    continue
                 latencies.append(time.perf_counter() - t0)
+                self.committed += 1
 
         await asyncio.gather(*(task(k) for k in range(self.tasks)))
-        self.committed += self.tasks * self.per_task
         return latencies, self.tasks * self.per_task, attempts
 
     async def verify(self) -> None:
@@ -339,9 +396,13 @@ class TransactionCase(Case):
 
 
 class ContentionCase(Case):
-    """100 tasks x 10 increments of one document, each in its own transaction."""
+    """``tasks`` tasks x 10 increments of one document, each in its own transaction."""
 
     final_counter = -1
+
+    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int) -> None:
+        super().__init__(runner, driver, uri, name)
+        self.tasks = tasks
 
     async def prepare(self) -> None:
         self.counter = self.coll("counter")
@@ -350,7 +411,7 @@ class ContentionCase(Case):
     async def work(self) -> tuple[list[float], int, int]:
         # The warm-up is a tenth of the run: a full contended run is slow on
         # the embedded server (Motor retries without backoff).
-        tasks = CONTENTION_TASKS if self.timing else CONTENTION_TASKS // 10
+        tasks = self.tasks if self.timing else max(1, self.tasks // 10)
         driver, client, counter = self.driver, self.client, self.counter
         await counter.delete_many({})
         await counter.insert_one({"_id": "c", "n": 0})
@@ -384,16 +445,16 @@ class ContentionCase(Case):
         return latencies, expected, attempts
 
     async def verify(self) -> None:
-        assert self.final_counter == CONTENTION_TASKS * CONTENTION_INCREMENTS
+        assert self.final_counter == self.tasks * CONTENTION_INCREMENTS
 
     def summary(self) -> dict[str, Any]:
         t = self.tally
         walls = sorted(t.round_walls)
         per_round = _median([float(a) for a in t.round_attempts])
-        expected = CONTENTION_TASKS * CONTENTION_INCREMENTS
+        expected = self.tasks * CONTENTION_INCREMENTS
         return {
             "final_counter": self.final_counter,
-            # Per run of 1,000 increments (median over rounds), not summed over rounds.
+            # Per run of tasks x 10 increments (median over rounds), not summed over rounds.
             "attempts": per_round,
             "retries": None if per_round is None else per_round - expected,
             "attempts_total": t.attempts,
@@ -402,6 +463,12 @@ class ContentionCase(Case):
 
 
 class FindOneCase(Case):
+    """``find_one`` by ``_id``, FIND_ONE_PER_ROUND calls a round split among ``tasks`` tasks."""
+
+    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int) -> None:
+        super().__init__(runner, driver, uri, name)
+        self.tasks = tasks
+
     async def prepare(self) -> None:
         self.docs = self.coll("docs")
         await self.docs.drop()
@@ -410,11 +477,15 @@ class FindOneCase(Case):
     async def work(self) -> tuple[list[float], int, int]:
         docs = self.docs
         latencies = []
-        for i in range(FIND_ONE_PER_ROUND):
-            t0 = time.perf_counter()
-            doc = await docs.find_one({"_id": i % 100})
-            latencies.append(time.perf_counter() - t0)
-            assert doc is not None and doc["x"] == i % 100
+
+        async def task(first: int) -> None:
+            for i in range(first, FIND_ONE_PER_ROUND, self.tasks):
+                t0 = time.perf_counter()
+                doc = await docs.find_one({"_id": i % 100})
+                latencies.append(time.perf_counter() - t0)
+                assert doc is not None and doc["x"] == i % 100
+
+        await asyncio.gather(*(task(k) for k in range(self.tasks)))
         return latencies, FIND_ONE_PER_ROUND, 0
 
     async def verify(self) -> None:
@@ -449,48 +520,63 @@ class CursorCase(Case):
 def run_interleaved(
     benchmark: Any,
     record: Any,
+    progress: Any,
     mode: str,
     name: str,
-    make_case: Callable[[Runner, Driver], Case],
+    make_case: Callable[[Runner, Driver, str], Case],
     rounds_key: str,
     flavour: str = "asyncio",
+    lanes: Optional[dict[str, Lane]] = None,
     extra: Optional[dict[str, Any]] = None,
 ) -> dict[str, Case]:
-    """Time one case for all three implementations, their rounds interleaved.
+    """Time one case for every lane (by default the three drivers), their rounds interleaved.
 
-    The three clients live on one loop; each benchmark round runs one round of
-    every implementation, the order rotating from round to round, so a burst
-    of load from elsewhere on a shared machine lands on all three alike and
-    the ratios stay honest.  pytest-benchmark's own time is that of the whole
-    interleaved round; each implementation's figures are in
-    ``extra_info["impls"]``.
+    Each lane is a driver on a loop (``flavour`` for all by default); lanes of
+    one flavour share one loop.  Each benchmark round runs one round of every
+    lane, the order rotating from round to round, so a burst of load from
+    elsewhere on a shared machine lands on all alike and the ratios stay
+    honest.  pytest-benchmark's own time is that of the whole interleaved
+    round; each lane's figures are in ``extra_info["impls"]``, under its name.
+    ``make_case(runner, driver, lane)`` builds one lane's case.
     """
-    runner = Runner(flavour)
+    lanes = lanes or {impl: (impl, flavour) for impl in IMPL_NAMES}
+    runners: dict[str, Runner] = {}
     cases: dict[str, Case] = {}
     try:
-        for impl in IMPL_NAMES:
-            cases[impl] = make_case(runner, DRIVERS[impl])
-            runner.run(cases[impl].setup)
+        for lane, (driver, lane_flavour) in lanes.items():
+            if lane_flavour not in runners:
+                runners[lane_flavour] = Runner(lane_flavour)
+            runner = runners[lane_flavour]
+            cases[lane] = make_case(runner, DRIVERS[driver], lane)
+            runner.run(cases[lane].setup)
         for case in cases.values():
             case.one_round()  # warm-up: connections, server sessions, caches
             case.timing = True
-        rounds = itertools.count()
+        order = list(lanes)
+        total = ROUNDS[mode][rounds_key]
+        rounds = itertools.count(1)
+        steps = itertools.count(1)
 
         def interleaved_round() -> None:
-            first = next(rounds) % len(IMPL_NAMES)
-            for impl in IMPL_NAMES[first:] + IMPL_NAMES[:first]:
-                cases[impl].one_round()
+            done = next(rounds)
+            first = (done - 1) % len(order)
+            for lane in order[first:] + order[:first]:
+                cases[lane].one_round()
+                # A line per lane: one lane's round of a long case takes half a minute.
+                progress.step(name, next(steps), total * len(order), "round %d/%d, %s %.2f s" % (
+                    done, total, lane, cases[lane].tally.round_walls[-1]))
 
-        benchmark.pedantic(interleaved_round, rounds=ROUNDS[mode][rounds_key], iterations=1)
+        benchmark.pedantic(interleaved_round, rounds=total, iterations=1)
         impls: dict[str, Any] = {}
-        for impl, case in cases.items():
-            runner.run(case.verify)
-            impls[impl] = {**case.tally.extra(), **case.summary()}
+        for lane, case in cases.items():
+            case.runner.run(case.verify)
+            impls[lane] = {**case.tally.extra(), **case.summary()}
         benchmark.extra_info.update(
             {
                 "kind": "e2e",
                 "case": name,
                 "flavour": flavour,
+                "lanes": {lane: {"driver": d, "loop": f} for lane, (d, f) in lanes.items()},
                 "mode": mode,
                 "interleaved": True,
                 "versions": _versions(),
@@ -502,50 +588,74 @@ def run_interleaved(
         return cases
     finally:
         for case in cases.values():
-            runner.run(case.teardown)
-        runner.close()
+            case.runner.run(case.teardown)
+        for runner in runners.values():
+            runner.close()
 
 
 @pytest.mark.parametrize("case", list(TXN_CASES))
-def test_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str, case: str) -> None:
+def test_transaction(
+    benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str, case: str
+) -> None:
     benchmark.group = case
     tasks, per_task = TXN_CASES[case]
     run_interleaved(
-        benchmark, record_bench, bench_mode, case,
-        lambda r, d: TransactionCase(r, d, bench_uri, case, tasks, per_task),
+        benchmark, record_bench, progress, bench_mode, case,
+        lambda r, d, lane: TransactionCase(r, d, bench_uri, case, tasks, per_task, lane),
         "txn", extra={"tasks": tasks},
     )
 
 
-def test_find_one(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
-    benchmark.group = "find-one"
-    run_interleaved(benchmark, record_bench, bench_mode, "find-one",
-                    lambda r, d: FindOneCase(r, d, bench_uri, "find-one"), "find-one")
+@pytest.mark.parametrize("case", list(FIND_ONE_CASES))
+def test_find_one(
+    benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str, case: str
+) -> None:
+    benchmark.group = case
+    tasks = FIND_ONE_CASES[case]
+    run_interleaved(benchmark, record_bench, progress, bench_mode, case,
+                    lambda r, d, lane: FindOneCase(r, d, bench_uri, case, tasks), "find-one",
+                    extra={"tasks": tasks})
 
 
-def test_cursor_read(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
+def test_cursor_read(benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str) -> None:
     benchmark.group = "cursor-1000"
-    run_interleaved(benchmark, record_bench, bench_mode, "cursor-1000",
-                    lambda r, d: CursorCase(r, d, bench_uri, "cursor-1000"), "cursor")
+    run_interleaved(benchmark, record_bench, progress, bench_mode, "cursor-1000",
+                    lambda r, d, lane: CursorCase(r, d, bench_uri, "cursor-1000"), "cursor")
 
 
-def test_contention(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
+def test_contention(benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str) -> None:
     benchmark.group = "contention"
+    tasks = CONTENTION_TASKS[bench_mode]
     cases = run_interleaved(
-        benchmark, record_bench, bench_mode, "contention",
-        lambda r, d: ContentionCase(r, d, bench_uri, "contention"), "contention",
-        extra={"tasks": CONTENTION_TASKS, "increments": CONTENTION_INCREMENTS},
+        benchmark, record_bench, progress, bench_mode, "contention",
+        lambda r, d, lane: ContentionCase(r, d, bench_uri, "contention", tasks), "contention",
+        extra={"tasks": tasks, "increments": CONTENTION_INCREMENTS},
     )
     for impl, case in cases.items():
         assert isinstance(case, ContentionCase)
-        assert case.final_counter == CONTENTION_TASKS * CONTENTION_INCREMENTS, impl
+        assert case.final_counter == tasks * CONTENTION_INCREMENTS, impl
 
 
-def test_tornado_transaction(benchmark: Any, record_bench: Any, bench_mode: str, bench_uri: str) -> None:
+def test_tornado_transaction(
+    benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str
+) -> None:
     benchmark.group = "tornado-txn-c16"
     tasks, per_task = TXN_CASES["txn-c16"]
     run_interleaved(
-        benchmark, record_bench, bench_mode, "tornado-txn-c16",
-        lambda r, d: TransactionCase(r, d, bench_uri, "tornado-txn-c16", tasks, per_task),
+        benchmark, record_bench, progress, bench_mode, "tornado-txn-c16",
+        lambda r, d, lane: TransactionCase(r, d, bench_uri, "tornado-txn-c16", tasks, per_task, lane),
         "txn", flavour="tornado", extra={"tasks": tasks},
+    )
+
+
+def test_uvloop_transaction(
+    benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str
+) -> None:
+    pytest.importorskip("uvloop", reason="uvloop is not installed (pip install 'motorx[bench]')")
+    benchmark.group = "uvloop-txn-c16"
+    tasks, per_task = TXN_CASES["txn-c16"]
+    run_interleaved(
+        benchmark, record_bench, progress, bench_mode, "uvloop-txn-c16",
+        lambda r, d, lane: TransactionCase(r, d, bench_uri, "uvloop-txn-c16", tasks, per_task, lane),
+        "txn", lanes=UVLOOP_LANES, extra={"tasks": tasks},
     )

@@ -1,8 +1,16 @@
-"""The two flavours under test and command monitoring, for the whole suite.
+"""The two flavours under test, the event loop they run on, and command monitoring.
 
 Kept out of ``conftest.py`` so test modules can import them by name
 (``from flavours import Flavour``): a ``conftest`` module name is not unique
 once sub-directories have their own.
+
+The event loop: ``pytest --event-loop uvloop`` (or ``MOTORX_TEST_LOOP=uvloop``;
+tests/conftest.py calls ``use_event_loop``) makes every event loop this
+process creates through asyncio's policy a ``uvloop.Loop``: ``asyncio.run``,
+``asyncio.new_event_loop`` and tornado's ``IOLoop`` (an ``AsyncIOLoop`` on the
+asyncio loop that ``asyncio.new_event_loop`` gives it), so both flavours and
+the tests that make their own loops run on uvloop.  Child processes that
+tests start keep the default loop.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import warnings
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, Callable, TypeVar
 
@@ -22,6 +31,53 @@ from pymongo.monitoring import (
 )
 
 _T = TypeVar("_T")
+
+# "asyncio" (the default loop) or "uvloop": set once, by use_event_loop.
+EVENT_LOOP = "asyncio"
+# Event loops created through the policy while EVENT_LOOP is "uvloop".
+uvloop_loops_created = 0
+
+
+def use_event_loop(name: str) -> None:
+    """Make every loop created through asyncio's policy a ``name`` loop.
+
+    ``"asyncio"`` leaves the default policy.  ``"uvloop"`` installs a default
+    policy whose ``new_event_loop`` is uvloop's, as ``uvloop.run()`` gives a
+    worker (the policy's other behaviour stays asyncio's own; uvloop's own
+    ``EventLoopPolicy`` is deprecated from Python 3.12).  Raises ImportError
+    when uvloop is not installed.
+    """
+    global EVENT_LOOP
+    if name == "asyncio":
+        return
+    if name != "uvloop":
+        raise ValueError("unknown event loop %r (asyncio or uvloop)" % (name,))
+    import uvloop
+
+    with warnings.catch_warnings():
+        # Python 3.14 deprecates the policy system (to go in 3.16); until
+        # then it is the one way to reach every asyncio.run in the suite.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        base: Any = asyncio.DefaultEventLoopPolicy
+
+        class UvloopPolicy(base):  # type: ignore[misc]
+            def new_event_loop(self) -> asyncio.AbstractEventLoop:
+                global uvloop_loops_created
+                uvloop_loops_created += 1
+                return uvloop.new_event_loop()
+
+        asyncio.set_event_loop_policy(UvloopPolicy())
+    EVENT_LOOP = name
+
+
+def restore_event_loop() -> None:
+    """Back to asyncio's default policy (at the end of the run)."""
+    global EVENT_LOOP
+    if EVENT_LOOP != "asyncio":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            asyncio.set_event_loop_policy(None)
+        EVENT_LOOP = "asyncio"
 
 # Commands that are monitoring noise, not what a test sends.
 _IGNORED_COMMANDS = {
