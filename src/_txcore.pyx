@@ -158,13 +158,6 @@ cdef class SessionCore:
             self._start_pending = True
             self.pending_options = options
 
-    def _check_idle(self):
-        # Two operations of one transaction at once (two tasks sharing the
-        # session) would interleave it, and one could commit or abort it
-        # under the other, whose later writes would then run outside any
-        # transaction.  Refused before anything is sent.
-        if self._in_use and (self._state == STARTING or self._state == IN_PROGRESS):
-            self.refuse_concurrent_operation()
 
     def refuse_concurrent_operation(self):
         """Raise the error for an operation from outside the transaction's code.
@@ -190,7 +183,7 @@ cdef class SessionCore:
         Inside a transaction it is refused while another is in flight, and
         marks the session in use until :meth:`leave_operation`.
         """
-        self._check_idle()
+        _check_idle(self)
         if self._state == STARTING or self._state == IN_PROGRESS:
             self._in_use = True
 
@@ -207,7 +200,7 @@ cdef class SessionCore:
         # operation with "Cannot use ended session", which must not be
         # replaced by a disagreement about a transaction that is over.
         if pymongo_state != self._state and not self._start_pending and not self._ended:
-            self.observe(pymongo_state)
+            _observe(self, pymongo_state)
 
     @property
     def start_pending(self):
@@ -220,13 +213,7 @@ cdef class SessionCore:
         The caller must apply the start to PyMongo and then ``observe`` the
         result.  Returns ``None`` when no start is pending.
         """
-        cdef object options
-        if not self._start_pending:
-            return None
-        options = self.pending_options
-        self._start_pending = False
-        self.pending_options = None
-        return options
+        return _take_pending_start(self)
 
     def abandon_pending_start(self, int pymongo_state):
         """PyMongo refused the pending start: the transaction never began."""
@@ -237,16 +224,9 @@ cdef class SessionCore:
         self.pending_options = None
         self._state = pymongo_state
 
-    def _check_started(self):
-        # What commit and abort both need: a session not ended, a transaction begun.
-        if self._ended:
-            raise InvalidOperation("Cannot use ended session")
-        if self._state == NONE:
-            raise InvalidOperation("No transaction started")
-
     def check_commit(self):
         """Raise PyMongo's error if ``commit_transaction`` is illegal now."""
-        self._check_started()
+        _check_started(self)
         if self._state == ABORTED:
             raise InvalidOperation("Cannot call commitTransaction after calling abortTransaction")
 
@@ -259,10 +239,10 @@ cdef class SessionCore:
         must be applied to PyMongo first, or ``None``.  The caller reports
         the outcome with :meth:`leave_operation`.
         """
-        self._check_idle()
+        _check_idle(self)
         self.check_commit()
         self._in_use = True
-        return self.take_pending_start()
+        return _take_pending_start(self)
 
     def begin_abort(self, bint force=False):
         """``begin_commit``'s counterpart for ``abort_transaction``.
@@ -271,14 +251,14 @@ cdef class SessionCore:
         callback failed, even with an operation of it still in flight.
         """
         if not force:
-            self._check_idle()
+            _check_idle(self)
         self.check_abort()
         self._in_use = True
-        return self.take_pending_start()
+        return _take_pending_start(self)
 
     def check_abort(self):
         """Raise PyMongo's error if ``abort_transaction`` is illegal now."""
-        self._check_started()
+        _check_started(self)
         if self._state == ABORTED:
             raise InvalidOperation("Cannot call abortTransaction twice")
         if self._state == COMMITTED or self._state == COMMITTED_EMPTY:
@@ -290,16 +270,7 @@ cdef class SessionCore:
         While a start is pending PyMongo has not heard of the transaction yet,
         so PyMongo's (older) state is not adopted.
         """
-        if pymongo_state < NONE or pymongo_state > ABORTED:
-            raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
-        if pymongo_state == self._state or self._start_pending:
-            return
-        if not (_LEGAL[self._state] & _bit(pymongo_state)):
-            raise CoreDisagreement(
-                "motorx core in state %s cannot follow PyMongo to %s"
-                % (STATE_NAMES[self._state], STATE_NAMES[pymongo_state])
-            )
-        self._state = pymongo_state
+        _observe(self, pymongo_state)
 
     def end(self):
         """Mark the session ended; a pending start is dropped."""
@@ -308,6 +279,51 @@ cdef class SessionCore:
         self.pending_options = None
         if self._state == STARTING or self._state == IN_PROGRESS:
             self._state = ABORTED
+
+
+# SessionCore's own steps, as C functions: it has no C method table (see its fields).
+
+cdef int _check_idle(SessionCore core) except -1:
+    # Two operations of one transaction at once (two tasks sharing the
+    # session) would interleave it, and one could commit or abort it under
+    # the other, whose later writes would then run outside any transaction.
+    # Refused before anything is sent.
+    if core._in_use and (core._state == STARTING or core._state == IN_PROGRESS):
+        core.refuse_concurrent_operation()
+    return 0
+
+
+cdef int _check_started(SessionCore core) except -1:
+    # What commit and abort both need: a session not ended, a transaction begun.
+    if core._ended:
+        raise InvalidOperation("Cannot use ended session")
+    if core._state == NONE:
+        raise InvalidOperation("No transaction started")
+    return 0
+
+
+cdef int _observe(SessionCore core, int pymongo_state) except -1:
+    if pymongo_state < NONE or pymongo_state > ABORTED:
+        raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
+    if pymongo_state == core._state or core._start_pending:
+        return 0
+    if not (_LEGAL[core._state] & _bit(pymongo_state)):
+        raise CoreDisagreement(
+            "motorx core in state %s cannot follow PyMongo to %s"
+            % (STATE_NAMES[core._state], STATE_NAMES[pymongo_state])
+        )
+    core._state = pymongo_state
+    return 0
+
+
+cdef object _take_pending_start(SessionCore core):
+    cdef object options
+    if not core._start_pending:
+        return None
+    options = core.pending_options
+    core._start_pending = False
+    core.pending_options = None
+    return options
 
 
 # -- with_transaction bookkeeping -------------------------------------------

@@ -128,8 +128,9 @@ class _TransactionContext(AsyncWithOnly):
         """Mark the calling context (and tasks it spawns later) as this transaction's code."""
         # Finished transactions are dropped here, so a long-lived task keeps
         # at most the ones still open.
-        own = tuple(context for context in _OWN_TRANSACTIONS.get() if context.is_current())
-        _OWN_TRANSACTIONS.set((*own, self))
+        own = [context for context in _OWN_TRANSACTIONS.get() if context.is_current()]
+        own.append(self)
+        _OWN_TRANSACTIONS.set(tuple(own))
 
     def is_current(self) -> bool:
         session = self._session
