@@ -6,9 +6,16 @@ generic in the type of the documents they return:
 ``Optional[dict[str, Any]]`` result.  Unparameterised, the document type is
 ``Any`` (the variable's default), so bare ``AsyncIOMotorCollection``
 annotations stay valid under ``mypy --strict``.  Which flavour class each
-accessor returns (``client.db`` is an ``AsyncIOMotorDatabase``) is declared
-by the flavour classes themselves, in motorx.motor_asyncio and
-motorx.motor_tornado, as Motor's stubs do.
+accessor returns (``client.db`` is an ``AsyncIOMotorDatabase``) follows from
+the flavour classes' class attributes (``_database_class``, ``_cursor_class``,
+...), annotated in the document type in motorx.motor_asyncio and
+motorx.motor_tornado: each agnostic accessor, written once, annotates
+``self`` with a small Protocol over those attributes (``_FlavouredClient``,
+``_FlavouredDatabase``, ``_FlavouredCollection``, ``_HasChangeStreamClass``)
+and returns what the flavour's attribute builds.  Only the four whose
+cursors are over description documents, not the document type
+(``list_databases``, ``list_collections``, ``list_indexes``,
+``list_search_indexes``), are re-declared per flavour.
 
 The default needs ``typing_extensions`` at type-checking time only: at run
 time this is a plain ``TypeVar`` and motorx does not depend on

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Optional
+from typing import Any, ClassVar, Generic, Optional, Protocol, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.change_stream import AsyncChangeStream
@@ -123,6 +123,23 @@ async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
         raise
 
 
+_DatabaseT_co = TypeVar("_DatabaseT_co", covariant=True)
+_SessionT_co = TypeVar("_SessionT_co", covariant=True)
+
+
+class _FlavouredClient(Protocol[_DatabaseT_co, _SessionT_co]):
+    # What the database and session accessors read of their client, for type
+    # checkers: annotating ``self`` with this makes each return its flavour's
+    # class (``AsyncIOMotorClient[Doc].get_database()`` is an
+    # ``AsyncIOMotorDatabase[Doc]``) with the signature written once, here.
+    @property
+    def _delegate(self) -> AsyncMongoClient[Any]: ...
+    @property
+    def _database_class(self) -> Callable[..., _DatabaseT_co]: ...
+    @property
+    def _session_class(self) -> Callable[..., _SessionT_co]: ...
+
+
 class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
@@ -130,7 +147,9 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
     """
 
     _framework: ClassVar[Any] = AsyncioFramework
-    _database_class: ClassVar[type[AgnosticDatabase]] = AgnosticDatabase
+    # Each flavour sets these to its own classes (the database one annotated
+    # in the client's document type, hence not a ClassVar).
+    _database_class: type[AgnosticDatabase[_DocumentType]] = AgnosticDatabase
     _session_class: ClassVar[type[AgnosticClientSession]] = AgnosticClientSession
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
     _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
@@ -176,37 +195,37 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
 
     # -- databases -----------------------------------------------------------
 
-    def __getattr__(self, name: str) -> AgnosticDatabase[_DocumentType]:
+    def __getattr__(self: _FlavouredClient[_DatabaseT_co, Any], name: str) -> _DatabaseT_co:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s database, use client[%r]."
                 % (type(self).__name__, name, name, name)
             )
-        return self[name]
+        return self._database_class(self, name)
 
-    def __getitem__(self, name: str) -> AgnosticDatabase[_DocumentType]:
+    def __getitem__(self: _FlavouredClient[_DatabaseT_co, Any], name: str) -> _DatabaseT_co:
         return self._database_class(self, name)
 
     def get_database(
-        self,
+        self: _FlavouredClient[_DatabaseT_co, Any],
         name: Optional[str] = None,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase[_DocumentType]:
+    ) -> _DatabaseT_co:
         """The database ``name`` (default: the URI's) with these options; no I/O."""
         delegate = self._delegate.get_database(name, codec_options, read_preference, write_concern, read_concern)
         return self._database_class(self, delegate.name, _delegate=delegate)
 
     def get_default_database(
-        self,
+        self: _FlavouredClient[_DatabaseT_co, Any],
         default: Optional[str] = None,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase[_DocumentType]:
+    ) -> _DatabaseT_co:
         """The URI's database, else ``default``; ConfigurationError if neither."""
         delegate = self._delegate.get_default_database(
             default, codec_options, read_preference, write_concern, read_concern
@@ -220,7 +239,7 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
-            return self._wrap_session(obj)
+            return self._session_class(obj, self)
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj
@@ -343,11 +362,11 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
     # -- sessions ------------------------------------------------------------
 
     async def start_session(
-        self,
+        self: _FlavouredClient[Any, _SessionT_co],
         causal_consistency: Optional[bool] = None,
         default_transaction_options: Optional[TransactionOptions] = None,
         snapshot: Optional[bool] = False,
-    ) -> AgnosticClientSession:
+    ) -> _SessionT_co:
         """Start a logical session; use ``async with await client.start_session() as s``."""
         # Motor users pass pymongo.client_session.TransactionOptions; on some
         # PyMongo releases the async session needs its own class.
@@ -359,11 +378,7 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
             default_transaction_options=options,
             snapshot=snapshot,
         )
-        return self._wrap_session(delegate)
-
-    def _wrap_session(self, delegate: AsyncClientSession) -> AgnosticClientSession:
-        session: AgnosticClientSession = self._session_class(delegate, self)
-        return session
+        return self._session_class(delegate, self)
 
     # -- commands ------------------------------------------------------------
 

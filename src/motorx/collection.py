@@ -10,7 +10,7 @@ motorx session (keyword or positional); PyMongo validates everything else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, Protocol, TypeVar, Union
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.collection import AsyncCollection
@@ -41,14 +41,41 @@ if TYPE_CHECKING:
     from motorx.database import AgnosticDatabase
 
 
+_DatabaseT_co = TypeVar("_DatabaseT_co", covariant=True)
+_CursorT_co = TypeVar("_CursorT_co", covariant=True)
+_RawBatchCursorT_co = TypeVar("_RawBatchCursorT_co", covariant=True)
+_LatentCursorT_co = TypeVar("_LatentCursorT_co", covariant=True)
+
+
+class _FlavouredCollection(Protocol[_DatabaseT_co, _CursorT_co, _RawBatchCursorT_co, _LatentCursorT_co]):
+    # What the accessors below read of their collection, for type checkers:
+    # annotating ``self`` with this makes each return its flavour's class
+    # (``AsyncIOMotorCollection[Doc].find()`` is an ``AsyncIOMotorCursor[Doc]``)
+    # with the signature written once, here.
+    @property
+    def _cursor_class(self) -> Callable[..., _CursorT_co]: ...
+    @property
+    def _database(self) -> _DatabaseT_co: ...
+    @property
+    def _delegate(self) -> AsyncCollection[Any]: ...
+    @property
+    def _latent_command_cursor_class(self) -> Callable[..., _LatentCursorT_co]: ...
+    @property
+    def _raw_batch_cursor_class(self) -> Callable[..., _RawBatchCursorT_co]: ...
+
+
 class AgnosticCollection(ChangeStreamSource, Generic[_DocumentType]):
     """A MongoDB collection; get one with ``db.name``, ``db[name]`` or ``db.get_collection``."""
 
-    _cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticCursor
-    _raw_batch_cursor_class: ClassVar[type[AgnosticRawBatchCursor]] = AgnosticRawBatchCursor
+    # Each flavour sets these to its own classes, those find() and
+    # aggregate() return in the collection's document type (hence not
+    # ClassVars), and declares its database's class.
+    _cursor_class: type[AgnosticCursor[_DocumentType]] = AgnosticCursor
+    _raw_batch_cursor_class: type[AgnosticRawBatchCursor[_DocumentType]] = AgnosticRawBatchCursor
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
-    _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
+    _latent_command_cursor_class: type[AgnosticLatentCommandCursor[_DocumentType]] = AgnosticLatentCommandCursor
     _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
+    _database: AgnosticDatabase[_DocumentType]
 
     def __init__(
         self,
@@ -83,7 +110,7 @@ class AgnosticCollection(ChangeStreamSource, Generic[_DocumentType]):
         return self._delegate
 
     @property
-    def database(self) -> AgnosticDatabase[_DocumentType]:
+    def database(self: _FlavouredCollection[_DatabaseT_co, Any, Any, Any]) -> _DatabaseT_co:
         """The motorx database this collection belongs to."""
         return self._database
 
@@ -439,12 +466,14 @@ class AgnosticCollection(ChangeStreamSource, Generic[_DocumentType]):
         """The first matching document or None; takes ``find()``'s arguments."""
         return await run_with_session(self._delegate.find_one, (filter, *args), kwargs)
 
-    def find(self, *args: Any, **kwargs: Any) -> AgnosticCursor[_DocumentType]:
+    def find(self: _FlavouredCollection[Any, _CursorT_co, Any, Any], *args: Any, **kwargs: Any) -> _CursorT_co:
         """A cursor over the matching documents; a plain call, the query runs on iteration."""
         session, args = split_session(args, kwargs)
         return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)
 
-    def find_raw_batches(self, *args: Any, **kwargs: Any) -> AgnosticRawBatchCursor[_DocumentType]:
+    def find_raw_batches(
+        self: _FlavouredCollection[Any, Any, _RawBatchCursorT_co, Any], *args: Any, **kwargs: Any
+    ) -> _RawBatchCursorT_co:
         """Like ``find()``, but each item is a batch of raw BSON bytes."""
         session, args = split_session(args, kwargs)
         return self._raw_batch_cursor_class(self._delegate.find_raw_batches(*args, **kwargs), self, session)
@@ -474,13 +503,20 @@ class AgnosticCollection(ChangeStreamSource, Generic[_DocumentType]):
         kwargs.update(session=session, comment=comment, hint=hint)
         return await run_with_session(self._delegate.distinct, (key, filter), kwargs)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
+    def aggregate(
+        self: _FlavouredCollection[Any, Any, Any, _LatentCursorT_co],
+        pipeline: Sequence[Mapping[str, Any]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> _LatentCursorT_co:
         """A cursor for an aggregation, at once; the command runs on first iteration."""
         return self._latent_command_cursor_class(
             self, self._delegate.aggregate, (pipeline, *args), kwargs
         )
 
-    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
+    def aggregate_raw_batches(
+        self: _FlavouredCollection[Any, Any, Any, _LatentCursorT_co], pipeline: Sequence[Mapping[str, Any]], **kwargs: Any
+    ) -> _LatentCursorT_co:
         """Like ``aggregate()``, but each item is a batch of raw BSON bytes."""
         return self._latent_command_cursor_class(
             self, self._delegate.aggregate_raw_batches, (pipeline,), kwargs
@@ -513,9 +549,9 @@ class AgnosticCollection(ChangeStreamSource, Generic[_DocumentType]):
     def list_indexes(self, session: Any = None, **kwargs: Any) -> AgnosticLatentCommandCursor[MutableMapping[str, Any]]:
         """A cursor over this collection's index documents, at once (listIndexes on iteration)."""
         kwargs["session"] = session
-        return self._latent_command_cursor_class(
-            self, self._delegate.list_indexes, (), kwargs, batch_size_option=False
-        )
+        # The flavour's latent cursor class, here over index documents.
+        cursor_class: type[AgnosticLatentCommandCursor[Any]] = self._latent_command_cursor_class
+        return cursor_class(self, self._delegate.list_indexes, (), kwargs, batch_size_option=False)
 
     @returns_future
     async def index_information(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
@@ -554,9 +590,9 @@ class AgnosticCollection(ChangeStreamSource, Generic[_DocumentType]):
 
     def list_search_indexes(self, *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[Mapping[str, Any]]:
         """A cursor over this collection's Atlas Search indexes, at once."""
-        return self._latent_command_cursor_class(
-            self, self._delegate.list_search_indexes, args, kwargs
-        )
+        # The flavour's latent cursor class, here over search index documents.
+        cursor_class: type[AgnosticLatentCommandCursor[Any]] = self._latent_command_cursor_class
+        return cursor_class(self, self._delegate.list_search_indexes, args, kwargs)
 
     # -- the collection itself -----------------------------------------------
 

@@ -9,7 +9,7 @@ as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Protocol, TypeVar, Union
 
 from bson.dbref import DBRef
 from pymongo.asynchronous.collection import AsyncCollection
@@ -20,7 +20,7 @@ from motorx._typing import _DocumentType
 from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
-from motorx.session import run_with_session, split_session
+from motorx.session import AgnosticClientSession, run_with_session, split_session
 from motorx._futures import returns_future
 
 if TYPE_CHECKING:
@@ -35,13 +35,57 @@ def _unwrap_collection(name_or_collection: Any) -> Any:
     return name_or_collection
 
 
+async def _open_command_cursor(
+    method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[AsyncCommandCursor[Any], Optional[AgnosticClientSession]]:
+    """Run a command that answers with a cursor: PyMongo's cursor and the motorx session it uses.
+
+    The command goes through the session's gate; the motorx cursor built on
+    the result keeps the session for its getMores.
+    """
+    session, args = split_session(args, kwargs)
+    if session is None:
+        return await method(*args, **kwargs), None
+    gate = await session._enter_operation()
+    try:
+        return await method(*args, **kwargs), session
+    finally:
+        session._leave_gate(gate)
+
+
+_ClientT_co = TypeVar("_ClientT_co", covariant=True)
+_CollectionT_co = TypeVar("_CollectionT_co", covariant=True)
+_CommandCursorT_co = TypeVar("_CommandCursorT_co", covariant=True)
+_LatentCursorT_co = TypeVar("_LatentCursorT_co", covariant=True)
+
+
+class _FlavouredDatabase(Protocol[_ClientT_co, _CollectionT_co, _CommandCursorT_co, _LatentCursorT_co]):
+    # What the accessors below read of their database, for type checkers:
+    # annotating ``self`` with this makes each return its flavour's class
+    # (``AsyncIOMotorDatabase[Doc].get_collection()`` is an
+    # ``AsyncIOMotorCollection[Doc]``) with the signature written once, here.
+    @property
+    def _client(self) -> _ClientT_co: ...
+    @property
+    def _collection_class(self) -> Callable[..., _CollectionT_co]: ...
+    @property
+    def _command_cursor_class(self) -> Callable[..., _CommandCursorT_co]: ...
+    @property
+    def _delegate(self) -> AsyncDatabase[Any]: ...
+    @property
+    def _latent_command_cursor_class(self) -> Callable[..., _LatentCursorT_co]: ...
+
+
 class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
     """A MongoDB database; get one with ``client.name``, ``client[name]`` or ``get_database``."""
 
-    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
-    _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
-    _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
+    # Each flavour sets these to its own classes, in the database's document
+    # type (hence not ClassVars), and declares its client's class.
+    _collection_class: type[AgnosticCollection[_DocumentType]] = AgnosticCollection
+    _command_cursor_class: type[AgnosticCommandCursor[_DocumentType]] = AgnosticCommandCursor
+    _latent_command_cursor_class: type[AgnosticLatentCommandCursor[_DocumentType]] = AgnosticLatentCommandCursor
     _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
+    _client: AgnosticClient[_DocumentType]
 
     def __init__(self, client: AgnosticClient, name: str, **kwargs: Any) -> None:
         self._client = client
@@ -56,7 +100,7 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
         return self._delegate
 
     @property
-    def client(self) -> AgnosticClient[_DocumentType]:
+    def client(self: _FlavouredDatabase[_ClientT_co, Any, Any, Any]) -> _ClientT_co:
         """The motorx client this database belongs to."""
         return self._client
 
@@ -83,25 +127,25 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
     def get_io_loop(self) -> Any:
         return self._client.get_io_loop()
 
-    def __getattr__(self, name: str) -> AgnosticCollection[_DocumentType]:
+    def __getattr__(self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any], name: str) -> _CollectionT_co:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s collection, use database[%r]."
                 % (type(self).__name__, name, name, name)
             )
-        return self[name]
+        return self._collection_class(self, name)
 
-    def __getitem__(self, name: str) -> AgnosticCollection[_DocumentType]:
+    def __getitem__(self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any], name: str) -> _CollectionT_co:
         return self._collection_class(self, name)
 
     def get_collection(
-        self,
+        self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any],
         name: str,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticCollection[_DocumentType]:
+    ) -> _CollectionT_co:
         """The collection ``name`` with these options (a plain call, no I/O)."""
         delegate = self._delegate.get_collection(name, codec_options, read_preference, write_concern, read_concern)
         return self._collection_class(self, name, _delegate=delegate)
@@ -154,17 +198,6 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
 
-    async def _command_cursor(self, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AgnosticCommandCursor:
-        session, args = split_session(args, kwargs)
-        if session is None:
-            return self._command_cursor_class(await method(*args, **kwargs), self, session)
-        gate = await session._enter_operation()
-        try:
-            cursor = await method(*args, **kwargs)
-        finally:
-            session._leave_gate(gate)
-        return self._command_cursor_class(cursor, self, session)
-
     # -- commands ------------------------------------------------------------
 
     @returns_future
@@ -193,7 +226,7 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
         return await run_with_session(self._delegate.command, (command,), kwargs)
 
     async def cursor_command(
-        self,
+        self: _FlavouredDatabase[Any, Any, _CommandCursorT_co, Any],
         command: Union[str, MutableMapping[str, Any]],
         value: Any = 1,
         read_preference: Any = None,
@@ -202,7 +235,7 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
         comment: Optional[Any] = None,
         max_await_time_ms: Optional[int] = None,
         **kwargs: Any,
-    ) -> AgnosticCommandCursor[_DocumentType]:
+    ) -> _CommandCursorT_co:
         """Run a command whose reply is a cursor; returns a motorx command cursor."""
         kwargs.update(
             value=value,
@@ -212,16 +245,22 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
             comment=comment,
             max_await_time_ms=max_await_time_ms,
         )
-        return await self._command_cursor(self._delegate.cursor_command, (command,), kwargs)
+        cursor, motorx_session = await _open_command_cursor(self._delegate.cursor_command, (command,), kwargs)
+        return self._command_cursor_class(cursor, self, motorx_session)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
+    def aggregate(
+        self: _FlavouredDatabase[Any, Any, Any, _LatentCursorT_co],
+        pipeline: Sequence[Mapping[str, Any]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> _LatentCursorT_co:
         """A database aggregation (``$currentOp`` and the like), at once; runs on iteration."""
         return self._latent_command_cursor_class(self, self._delegate.aggregate, (pipeline, *args), kwargs)
 
     # -- collections ---------------------------------------------------------
 
     async def create_collection(
-        self,
+        self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any],
         name: str,
         codec_options: Any = None,
         read_preference: Any = None,
@@ -230,7 +269,7 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
         session: Any = None,
         check_exists: Optional[bool] = True,
         **kwargs: Any,
-    ) -> AgnosticCollection[_DocumentType]:
+    ) -> _CollectionT_co:
         """Create a collection explicitly (with options); returns the motorx collection."""
         kwargs.update(
             codec_options=codec_options,
@@ -277,7 +316,10 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
     ) -> AgnosticCommandCursor[MutableMapping[str, Any]]:
         """A cursor over the collections' descriptions (awaited, as in Motor)."""
         kwargs.update(session=session, filter=filter, comment=comment)
-        return await self._command_cursor(self._delegate.list_collections, (), kwargs)
+        cursor, motorx_session = await _open_command_cursor(self._delegate.list_collections, (), kwargs)
+        # The flavour's command cursor class, here over collection descriptions.
+        cursor_class: type[AgnosticCommandCursor[Any]] = self._command_cursor_class
+        return cursor_class(cursor, self, motorx_session)
 
     @returns_future
     async def validate_collection(
