@@ -6,7 +6,7 @@ import asyncio
 import sys
 from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Optional, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Optional
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.change_stream import AsyncChangeStream
@@ -21,9 +21,10 @@ from pymongo.server_selectors import writable_server_selector
 from pymongo.server_type import SERVER_TYPE
 from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 
-from motorx._framework import AsyncioFramework
+from motorx._framework import OnEventLoop
 from motorx._pymongo_internals import bound_loop, guard_topology
-from motorx._typing import _DocumentType
+from motorx._typing import _DatabaseT_co, _DocumentType, _FlavouredClient, _SessionT_co
+from motorx._wrapper import PyMongoWrapper
 from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.cursor import AgnosticCommandCursor
@@ -31,8 +32,6 @@ from motorx.database import AgnosticDatabase
 from motorx.monitoring import split_listeners
 from motorx.session import AgnosticClientSession, run_with_session
 from motorx._futures import returns_future, spawn_background
-
-_NOT_GIVEN: Any = object()
 
 # (host, port); PyMongo's own alias allows a None port.
 _Address = tuple[str, Optional[int]]
@@ -123,30 +122,12 @@ async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
         raise
 
 
-_DatabaseT_co = TypeVar("_DatabaseT_co", covariant=True)
-_SessionT_co = TypeVar("_SessionT_co", covariant=True)
-
-
-class _FlavouredClient(Protocol[_DatabaseT_co, _SessionT_co]):
-    # What the database and session accessors read of their client, for type
-    # checkers: annotating ``self`` with this makes each return its flavour's
-    # class (``AsyncIOMotorClient[Doc].get_database()`` is an
-    # ``AsyncIOMotorDatabase[Doc]``) with the signature written once, here.
-    @property
-    def _delegate(self) -> AsyncMongoClient[Any]: ...
-    @property
-    def _database_class(self) -> Callable[..., _DatabaseT_co]: ...
-    @property
-    def _session_class(self) -> Callable[..., _SessionT_co]: ...
-
-
-class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
+class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoClient[Any]], Generic[_DocumentType]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
     ``io_loop`` (Motor's argument) must be the flavour's event loop type.
     """
 
-    _framework: ClassVar[Any] = AsyncioFramework
     # Each flavour sets these to its own classes (the database one annotated
     # in the client's document type, hence not a ClassVar).
     _database_class: type[AgnosticDatabase[_DocumentType]] = AgnosticDatabase
@@ -155,19 +136,15 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
     _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        io_loop = kwargs.pop("io_loop", _NOT_GIVEN)
-        if io_loop is not _NOT_GIVEN:
-            self._framework.check_event_loop(io_loop)
-            self._io_loop: Any = io_loop
-        else:
-            self._io_loop = None
+        if "io_loop" in kwargs:  # even io_loop=None is checked (and refused), as in Motor
+            self._use_event_loop(kwargs.pop("io_loop"))
         given_driver = kwargs.get("driver")
         kwargs["driver"] = _driver_info(self._framework.name, given_driver)
         # motorx's with_transaction listeners come in event_listeners too.
         pymongo_listeners, self._transaction_listeners = split_listeners(kwargs.get("event_listeners"))
         if pymongo_listeners is not None:
             kwargs["event_listeners"] = pymongo_listeners
-        self._delegate: AsyncMongoClient[Any] = AsyncMongoClient(*args, **kwargs)
+        self._delegate = AsyncMongoClient(*args, **kwargs)
         if given_driver and _CAN_APPEND_METADATA:
             # PyMongo 4.14+ only (detected above); looked up by name so that
             # type checking against 4.13, which lacks it, passes too.
@@ -178,20 +155,6 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
         # close(): final at once; PyMongo's clean-up task when it needed one.
         self._closed = False
         self._closing: Optional[asyncio.Future[None]] = None
-
-    @property
-    def delegate(self) -> AsyncMongoClient[Any]:
-        """The PyMongo ``AsyncMongoClient`` this client wraps."""
-        return self._delegate
-
-    @property
-    def io_loop(self) -> Any:
-        if self._io_loop is None:
-            return self._framework.get_event_loop()
-        return self._io_loop
-
-    def get_io_loop(self) -> Any:
-        return self.io_loop
 
     # -- databases -----------------------------------------------------------
 
@@ -245,20 +208,6 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
             stream._delegate = obj
             return stream
         return obj
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, AgnosticClient):
-            return bool(self._delegate == other._delegate)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self._delegate)
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
 
     # -- read-only properties ------------------------------------------------
     #
@@ -342,22 +291,6 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
     @property
     def options(self) -> Any:
         return self._delegate.options
-
-    @property
-    def codec_options(self) -> Any:
-        return self._delegate.codec_options
-
-    @property
-    def read_preference(self) -> Any:
-        return self._delegate.read_preference
-
-    @property
-    def write_concern(self) -> Any:
-        return self._delegate.write_concern
-
-    @property
-    def read_concern(self) -> Any:
-        return self._delegate.read_concern
 
     # -- sessions ------------------------------------------------------------
 

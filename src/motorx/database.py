@@ -9,14 +9,22 @@ as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Union
 
 from bson.dbref import DBRef
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
-from motorx._typing import _DocumentType
+from motorx._typing import (
+    _ClientT_co,
+    _CollectionT_co,
+    _CommandCursorT_co,
+    _DocumentType,
+    _FlavouredDatabase,
+    _LatentCursorT_co,
+)
+from motorx._wrapper import NamespaceWrapper
 from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
@@ -53,30 +61,7 @@ async def _open_command_cursor(
         session._leave_gate(gate)
 
 
-_ClientT_co = TypeVar("_ClientT_co", covariant=True)
-_CollectionT_co = TypeVar("_CollectionT_co", covariant=True)
-_CommandCursorT_co = TypeVar("_CommandCursorT_co", covariant=True)
-_LatentCursorT_co = TypeVar("_LatentCursorT_co", covariant=True)
-
-
-class _FlavouredDatabase(Protocol[_ClientT_co, _CollectionT_co, _CommandCursorT_co, _LatentCursorT_co]):
-    # What the accessors below read of their database, for type checkers:
-    # annotating ``self`` with this makes each return its flavour's class
-    # (``AsyncIOMotorDatabase[Doc].get_collection()`` is an
-    # ``AsyncIOMotorCollection[Doc]``) with the signature written once, here.
-    @property
-    def _client(self) -> _ClientT_co: ...
-    @property
-    def _collection_class(self) -> Callable[..., _CollectionT_co]: ...
-    @property
-    def _command_cursor_class(self) -> Callable[..., _CommandCursorT_co]: ...
-    @property
-    def _delegate(self) -> AsyncDatabase[Any]: ...
-    @property
-    def _latent_command_cursor_class(self) -> Callable[..., _LatentCursorT_co]: ...
-
-
-class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
+class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]], Generic[_DocumentType]):
     """A MongoDB database; get one with ``client.name``, ``client[name]`` or ``get_database``."""
 
     # Each flavour sets these to its own classes, in the database's document
@@ -86,48 +71,27 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
     _latent_command_cursor_class: type[AgnosticLatentCommandCursor[_DocumentType]] = AgnosticLatentCommandCursor
     _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
     _client: AgnosticClient[_DocumentType]
+    _kind = "Database"
 
     def __init__(self, client: AgnosticClient, name: str, **kwargs: Any) -> None:
         self._client = client
         delegate = kwargs.pop("_delegate", None)
         if delegate is None:
             delegate = client.delegate.get_database(name, **kwargs)
-        self._delegate: AsyncDatabase[Any] = delegate
+        self._delegate = delegate
 
     @property
-    def delegate(self) -> AsyncDatabase[Any]:
-        """The PyMongo ``AsyncDatabase`` this database wraps."""
-        return self._delegate
-
-    @property
-    def client(self: _FlavouredDatabase[_ClientT_co, Any, Any, Any]) -> _ClientT_co:
+    def client(self: _FlavouredDatabase[Any, _ClientT_co, Any, Any]) -> _ClientT_co:
         """The motorx client this database belongs to."""
         return self._client
 
-    @property
-    def name(self) -> str:
-        return self._delegate.name
+    def _parent(self) -> AgnosticClient[_DocumentType]:
+        return self._client
 
-    @property
-    def codec_options(self) -> Any:
-        return self._delegate.codec_options
+    def _with_delegate(self, delegate: AsyncDatabase[Any]) -> Self:
+        return type(self)(self._client, delegate.name, _delegate=delegate)
 
-    @property
-    def read_preference(self) -> Any:
-        return self._delegate.read_preference
-
-    @property
-    def write_concern(self) -> Any:
-        return self._delegate.write_concern
-
-    @property
-    def read_concern(self) -> Any:
-        return self._delegate.read_concern
-
-    def get_io_loop(self) -> Any:
-        return self._client.get_io_loop()
-
-    def __getattr__(self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any], name: str) -> _CollectionT_co:
+    def __getattr__(self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any], name: str) -> _CollectionT_co:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s collection, use database[%r]."
@@ -135,11 +99,11 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
             )
         return self._collection_class(self, name)
 
-    def __getitem__(self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any], name: str) -> _CollectionT_co:
+    def __getitem__(self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any], name: str) -> _CollectionT_co:
         return self._collection_class(self, name)
 
     def get_collection(
-        self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any],
+        self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any],
         name: str,
         codec_options: Any = None,
         read_preference: Any = None,
@@ -147,56 +111,17 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
         read_concern: Any = None,
     ) -> _CollectionT_co:
         """The collection ``name`` with these options (a plain call, no I/O)."""
-        delegate = self._delegate.get_collection(name, codec_options, read_preference, write_concern, read_concern)
-        return self._collection_class(self, name, _delegate=delegate)
-
-    def with_options(
-        self,
-        codec_options: Any = None,
-        read_preference: Any = None,
-        write_concern: Any = None,
-        read_concern: Any = None,
-    ) -> Self:
-        """A copy of this database with other options (a plain call)."""
-        delegate = self._delegate.with_options(codec_options, read_preference, write_concern, read_concern)
-        return type(self)(self._client, self.name, _delegate=delegate)
+        return self._collection_class(self, name, codec_options, read_preference, write_concern, read_concern)
 
     def wrap(self, obj: Any) -> Any:
         """Wrap a PyMongo async collection, database or command cursor in its motorx class."""
         if isinstance(obj, AsyncCollection):
             return self._collection_class(self, obj.name, _delegate=obj)
         if isinstance(obj, AsyncDatabase):
-            return type(self)(self._client, obj.name, _delegate=obj)
+            return self._with_delegate(obj)
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         return obj
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, AgnosticDatabase):
-            return bool(self._delegate == other._delegate)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self._delegate)
-
-    def __bool__(self) -> bool:
-        raise NotImplementedError(
-            "Database objects do not implement truth value testing or bool(). "
-            "Please compare with None instead: database is not None"
-        )
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "'%s' object is not callable. If you meant to call the '%s' method "
-            "on a %s object it is failing because no such method exists."
-            % (type(self).__name__, self.name, type(self._client).__name__)
-        )
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
 
     # -- commands ------------------------------------------------------------
 
@@ -260,7 +185,7 @@ class AgnosticDatabase(ChangeStreamSource, Generic[_DocumentType]):
     # -- collections ---------------------------------------------------------
 
     async def create_collection(
-        self: _FlavouredDatabase[Any, _CollectionT_co, Any, Any],
+        self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any],
         name: str,
         codec_options: Any = None,
         read_preference: Any = None,
