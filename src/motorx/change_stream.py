@@ -8,19 +8,16 @@ use (``async for``, ``next()``, ``try_next()`` or ``async with``), as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Optional
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 
 from motorx._context import AsyncWithOnly
-from motorx._typing import _DocumentType
+from motorx._typing import _ChangeStreamT_co, _DocumentType, _HasChangeStreamClass
 from motorx.session import run_with_session
 
 if TYPE_CHECKING:
     from typing_extensions import Self
-
-_ChangeStreamT_co = TypeVar("_ChangeStreamT_co", covariant=True)
-
 
 class AgnosticChangeStream(AsyncWithOnly, Generic[_DocumentType]):
     """A change stream cursor; get one from ``watch()``, never construct it yourself."""
@@ -133,13 +130,6 @@ class AgnosticChangeStream(AsyncWithOnly, Generic[_DocumentType]):
 
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
-
-
-class _HasChangeStreamClass(Protocol[_ChangeStreamT_co]):
-    # What watch() needs of its owner: the class of change stream to build,
-    # declared by each class (and flavour) in its document type.
-    @property
-    def _change_stream_class(self) -> Callable[..., _ChangeStreamT_co]: ...
 
 
 class ChangeStreamSource:

@@ -21,9 +21,10 @@ from pymongo.server_selectors import writable_server_selector
 from pymongo.server_type import SERVER_TYPE
 from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 
-from motorx._framework import AsyncioFramework
+from motorx._framework import OnEventLoop
 from motorx._pymongo_internals import bound_loop, guard_topology
-from motorx._typing import _DocumentType
+from motorx._typing import _DatabaseT_co, _DocumentType, _FlavouredClient, _SessionT_co
+from motorx._wrapper import PyMongoWrapper
 from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.cursor import AgnosticCommandCursor
@@ -31,8 +32,6 @@ from motorx.database import AgnosticDatabase
 from motorx.monitoring import split_listeners
 from motorx.session import AgnosticClientSession, run_with_session
 from motorx._futures import returns_future, spawn_background
-
-_NOT_GIVEN: Any = object()
 
 # (host, port); PyMongo's own alias allows a None port.
 _Address = tuple[str, Optional[int]]
@@ -123,32 +122,29 @@ async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
         raise
 
 
-class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
+class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoClient[Any]], Generic[_DocumentType]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
     ``io_loop`` (Motor's argument) must be the flavour's event loop type.
     """
 
-    _framework: ClassVar[Any] = AsyncioFramework
-    _database_class: ClassVar[type[AgnosticDatabase]] = AgnosticDatabase
+    # Each flavour sets these to its own classes (the database one annotated
+    # in the client's document type, hence not a ClassVar).
+    _database_class: type[AgnosticDatabase[_DocumentType]] = AgnosticDatabase
     _session_class: ClassVar[type[AgnosticClientSession]] = AgnosticClientSession
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
     _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        io_loop = kwargs.pop("io_loop", _NOT_GIVEN)
-        if io_loop is not _NOT_GIVEN:
-            self._framework.check_event_loop(io_loop)
-            self._io_loop: Any = io_loop
-        else:
-            self._io_loop = None
+        if "io_loop" in kwargs:  # even io_loop=None is checked (and refused), as in Motor
+            self._use_event_loop(kwargs.pop("io_loop"))
         given_driver = kwargs.get("driver")
         kwargs["driver"] = _driver_info(self._framework.name, given_driver)
         # motorx's with_transaction listeners come in event_listeners too.
         pymongo_listeners, self._transaction_listeners = split_listeners(kwargs.get("event_listeners"))
         if pymongo_listeners is not None:
             kwargs["event_listeners"] = pymongo_listeners
-        self._delegate: AsyncMongoClient[Any] = AsyncMongoClient(*args, **kwargs)
+        self._delegate = AsyncMongoClient(*args, **kwargs)
         if given_driver and _CAN_APPEND_METADATA:
             # PyMongo 4.14+ only (detected above); looked up by name so that
             # type checking against 4.13, which lacks it, passes too.
@@ -160,53 +156,39 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
         self._closed = False
         self._closing: Optional[asyncio.Future[None]] = None
 
-    @property
-    def delegate(self) -> AsyncMongoClient[Any]:
-        """The PyMongo ``AsyncMongoClient`` this client wraps."""
-        return self._delegate
-
-    @property
-    def io_loop(self) -> Any:
-        if self._io_loop is None:
-            return self._framework.get_event_loop()
-        return self._io_loop
-
-    def get_io_loop(self) -> Any:
-        return self.io_loop
-
     # -- databases -----------------------------------------------------------
 
-    def __getattr__(self, name: str) -> AgnosticDatabase[_DocumentType]:
+    def __getattr__(self: _FlavouredClient[_DatabaseT_co, Any], name: str) -> _DatabaseT_co:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s database, use client[%r]."
                 % (type(self).__name__, name, name, name)
             )
-        return self[name]
+        return self._database_class(self, name)
 
-    def __getitem__(self, name: str) -> AgnosticDatabase[_DocumentType]:
+    def __getitem__(self: _FlavouredClient[_DatabaseT_co, Any], name: str) -> _DatabaseT_co:
         return self._database_class(self, name)
 
     def get_database(
-        self,
+        self: _FlavouredClient[_DatabaseT_co, Any],
         name: Optional[str] = None,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase[_DocumentType]:
+    ) -> _DatabaseT_co:
         """The database ``name`` (default: the URI's) with these options; no I/O."""
         delegate = self._delegate.get_database(name, codec_options, read_preference, write_concern, read_concern)
         return self._database_class(self, delegate.name, _delegate=delegate)
 
     def get_default_database(
-        self,
+        self: _FlavouredClient[_DatabaseT_co, Any],
         default: Optional[str] = None,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase[_DocumentType]:
+    ) -> _DatabaseT_co:
         """The URI's database, else ``default``; ConfigurationError if neither."""
         delegate = self._delegate.get_default_database(
             default, codec_options, read_preference, write_concern, read_concern
@@ -220,26 +202,12 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
-            return self._wrap_session(obj)
+            return self._session_class(obj, self)
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj
             return stream
         return obj
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, AgnosticClient):
-            return bool(self._delegate == other._delegate)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self._delegate)
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
 
     # -- read-only properties ------------------------------------------------
     #
@@ -324,30 +292,14 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
     def options(self) -> Any:
         return self._delegate.options
 
-    @property
-    def codec_options(self) -> Any:
-        return self._delegate.codec_options
-
-    @property
-    def read_preference(self) -> Any:
-        return self._delegate.read_preference
-
-    @property
-    def write_concern(self) -> Any:
-        return self._delegate.write_concern
-
-    @property
-    def read_concern(self) -> Any:
-        return self._delegate.read_concern
-
     # -- sessions ------------------------------------------------------------
 
     async def start_session(
-        self,
+        self: _FlavouredClient[Any, _SessionT_co],
         causal_consistency: Optional[bool] = None,
         default_transaction_options: Optional[TransactionOptions] = None,
         snapshot: Optional[bool] = False,
-    ) -> AgnosticClientSession:
+    ) -> _SessionT_co:
         """Start a logical session; use ``async with await client.start_session() as s``."""
         # Motor users pass pymongo.client_session.TransactionOptions; on some
         # PyMongo releases the async session needs its own class.
@@ -359,11 +311,7 @@ class AgnosticClient(ChangeStreamSource, Generic[_DocumentType]):
             default_transaction_options=options,
             snapshot=snapshot,
         )
-        return self._wrap_session(delegate)
-
-    def _wrap_session(self, delegate: AsyncClientSession) -> AgnosticClientSession:
-        session: AgnosticClientSession = self._session_class(delegate, self)
-        return session
+        return self._session_class(delegate, self)
 
     # -- commands ------------------------------------------------------------
 

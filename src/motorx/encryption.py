@@ -9,22 +9,20 @@ PyMongo's own ``ConfigurationError``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Generic, Optional
+from typing import Any, Generic, Optional
 
 from pymongo.asynchronous.encryption import AsyncClientEncryption
 
 from motorx._context import AsyncWithOnly
-from motorx._framework import AsyncioFramework
+from motorx._framework import OnEventLoop
 from motorx._typing import _DocumentType
 from motorx._pymongo_internals import ClientEncryptionWithMotorMessages
 from motorx.cursor import AgnosticCursor
 from motorx._futures import returns_future
 
 
-class AgnosticClientEncryption(AsyncWithOnly, Generic[_DocumentType]):
+class AgnosticClientEncryption(AsyncWithOnly, OnEventLoop, Generic[_DocumentType]):
     """Explicit encryption and data key management, every operation a coroutine."""
-
-    _framework: ClassVar[Any] = AsyncioFramework
 
     def __init__(
         self,
@@ -41,8 +39,7 @@ class AgnosticClientEncryption(AsyncWithOnly, Generic[_DocumentType]):
         ``io_loop`` an event loop of this flavour.
         """
         if io_loop is not None:
-            self._framework.check_event_loop(io_loop)
-        self._io_loop = io_loop
+            self._use_event_loop(io_loop)
         self._key_vault_client = key_vault_client
         pymongo_client = getattr(key_vault_client, "delegate", key_vault_client)
         extra: dict[str, Any] = {}
@@ -57,15 +54,6 @@ class AgnosticClientEncryption(AsyncWithOnly, Generic[_DocumentType]):
     def delegate(self) -> AsyncClientEncryption[Any]:
         """The PyMongo ``AsyncClientEncryption`` this object wraps."""
         return self._delegate
-
-    @property
-    def io_loop(self) -> Any:
-        if self._io_loop is None:
-            return self._framework.get_event_loop()
-        return self._io_loop
-
-    def get_io_loop(self) -> Any:
-        return self.io_loop
 
     # -- data keys -----------------------------------------------------------
 
