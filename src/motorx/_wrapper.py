@@ -9,7 +9,7 @@ messages (:class:`NamespaceWrapper`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, TypeVar, Union, overload
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -22,6 +22,36 @@ _DelegateT = TypeVar(
     "_DelegateT", bound=Union[AsyncMongoClient[Any], AsyncDatabase[Any], AsyncCollection[Any]]
 )
 _NamespaceT = TypeVar("_NamespaceT", bound=Union[AsyncDatabase[Any], AsyncCollection[Any]])
+_T = TypeVar("_T")
+
+
+class Forwarded(property, Generic[_T]):
+    """A read-only property that gives the wrapped PyMongo object's attribute of the same name.
+
+    For the many attributes motorx passes through unchanged: declared with
+    their type, ``host: Forwarded[str] = Forwarded()``, each reads
+    ``self._delegate.<its name>``.  A ``property`` (as Motor's were read-only
+    properties), so ``inspect`` and ``help()`` show it as one.
+    """
+
+    def __init__(self, doc: Optional[str] = None) -> None:
+        super().__init__(self._read, doc=doc)
+        self._attribute = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attribute = name
+
+    def _read(self, wrapper: Any) -> _T:
+        value: _T = getattr(wrapper._delegate, self._attribute)
+        return value
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, instance: None, owner: Optional[type] = None, /) -> Self: ...
+        @overload
+        def __get__(self, instance: object, owner: Optional[type] = None, /) -> _T: ...
+        def __get__(self, instance: object, owner: Optional[type] = None, /) -> Any: ...
 
 
 class PyMongoWrapper(Generic[_DelegateT]):
@@ -38,25 +68,10 @@ class PyMongoWrapper(Generic[_DelegateT]):
 
     # The options operations use unless given others; a database inherits
     # its client's, a collection its database's (with_options() changes them).
-    @property
-    def codec_options(self) -> Any:
-        """How BSON is decoded: PyMongo's ``CodecOptions``."""
-        return self._delegate.codec_options
-
-    @property
-    def read_preference(self) -> Any:
-        """Which members reads go to."""
-        return self._delegate.read_preference
-
-    @property
-    def write_concern(self) -> Any:
-        """The acknowledgement writes ask for."""
-        return self._delegate.write_concern
-
-    @property
-    def read_concern(self) -> Any:
-        """The consistency and isolation reads ask for."""
-        return self._delegate.read_concern
+    codec_options: Forwarded[Any] = Forwarded("How BSON is decoded: PyMongo's ``CodecOptions``.")
+    read_preference: Forwarded[Any] = Forwarded("Which members reads go to.")
+    write_concern: Forwarded[Any] = Forwarded("The acknowledgement writes ask for.")
+    read_concern: Forwarded[Any] = Forwarded("The consistency and isolation reads ask for.")
 
     # Equal when the PyMongo objects are: PyMongo compares clients by their
     # topology, databases by client and name, collections by database and

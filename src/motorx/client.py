@@ -24,7 +24,7 @@ from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 from motorx._framework import OnEventLoop
 from motorx._pymongo_internals import bound_loop, guard_topology
 from motorx._typing import _DatabaseT_co, _DocumentType, _FlavouredClient, _SessionT_co
-from motorx._wrapper import PyMongoWrapper
+from motorx._wrapper import Forwarded, PyMongoWrapper
 from motorx._version import __version__
 from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.cursor import AgnosticCommandCursor
@@ -271,26 +271,11 @@ class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoC
         server = self._writable_server()
         return bool(server is not None and server.server_type == SERVER_TYPE.Mongos)
 
-    @property
-    def nodes(self) -> frozenset[_Address]:
-        """Every server this client currently knows of."""
-        return self._delegate.nodes
-
-    @property
-    def topology_description(self) -> TopologyDescription:
-        return self._delegate.topology_description
-
-    @property
-    def HOST(self) -> str:
-        return self._delegate.HOST
-
-    @property
-    def PORT(self) -> int:
-        return self._delegate.PORT
-
-    @property
-    def options(self) -> Any:
-        return self._delegate.options
+    nodes: Forwarded[frozenset[_Address]] = Forwarded("Every server this client currently knows of.")
+    topology_description: Forwarded[TopologyDescription] = Forwarded()
+    HOST: Forwarded[str] = Forwarded()
+    PORT: Forwarded[int] = Forwarded()
+    options: Forwarded[Any] = Forwarded()
 
     # -- sessions ------------------------------------------------------------
 

@@ -50,6 +50,7 @@ from pymongo.errors import InvalidOperation
 from motorx._context import AsyncWithCloses
 from motorx.collection import AgnosticCollection
 from motorx._pymongo_internals import bucket_files_collection, grid_out_document
+from motorx._wrapper import Forwarded
 from motorx.cursor import AgnosticCursor, _check_length
 from motorx.database import AgnosticDatabase
 from motorx.session import AgnosticClientSession, check_session_type
@@ -115,35 +116,13 @@ class _GridFile(AsyncWithCloses):
 
     # -- the file document ---------------------------------------------------------
 
-    @property
-    def _id(self) -> Any:
-        return self._delegate._id
-
-    @property
-    def filename(self) -> Optional[str]:
-        return self._delegate.filename
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._delegate.name
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self._delegate.content_type
-
-    @property
-    def chunk_size(self) -> int:
-        return self._delegate.chunk_size
-
-    @property
-    def length(self) -> int:
-        """The length in bytes (a GridIn's: only once the file is closed)."""
-        return self._delegate.length
-
-    @property
-    def upload_date(self) -> Any:
-        """When the file was stored (a GridIn's: only once it is closed)."""
-        return self._delegate.upload_date
+    _id: Forwarded[Any] = Forwarded()
+    filename: Forwarded[Optional[str]] = Forwarded()
+    name: Forwarded[Optional[str]] = Forwarded()
+    content_type: Forwarded[Optional[str]] = Forwarded()
+    chunk_size: Forwarded[int] = Forwarded()
+    length: Forwarded[int] = Forwarded("The length in bytes (a GridIn's: only once the file is closed).")
+    upload_date: Forwarded[Any] = Forwarded("When the file was stored (a GridIn's: only once it is closed).")
 
 
 class AgnosticGridOut(_GridFile):
