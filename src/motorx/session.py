@@ -117,7 +117,9 @@ class _TransactionContext(AsyncWithOnly):
 
     def __init__(self, session: AgnosticClientSession) -> None:
         self._session = session
-        self._waiting: deque[asyncio.Future[None]] = deque()
+        # The operations waiting their turn, made with the first one: most
+        # transactions never queue, and an empty deque is some 600 bytes.
+        self._waiting: Optional[deque[asyncio.Future[None]]] = None
         # The turn was passed to the first waiter, which has not resumed yet.
         self._handed_over = False
         # Set when the transaction's first operation was cancelled in flight:
@@ -144,7 +146,10 @@ class _TransactionContext(AsyncWithOnly):
         if self not in _OWN_TRANSACTIONS.get():
             self._session._core.refuse_concurrent_operation()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
+        waiting = self._waiting
+        if waiting is None:
+            waiting = self._waiting = deque()
+        waiting.append(waiter)
         try:
             await waiter
         except BaseException:
@@ -153,7 +158,7 @@ class _TransactionContext(AsyncWithOnly):
                 self._handed_over = False
                 self.pass_turn()
             else:
-                self._waiting.remove(waiter)
+                waiting.remove(waiter)
             raise
         self._handed_over = False
 
