@@ -21,7 +21,7 @@ directives = {
     # Free-threaded CPython (3.14t) keeps the GIL off when importing the core.
     # A SessionCore is per-session state used from the one event-loop thread
     # that owns the session (PyMongo's sessions are not thread-safe either),
-    # and the module has no mutable global state.
+    # and its only module state that changes is the retry policy tests replace.
     "freethreading_compatible": True,
 }
 macros = []

@@ -36,11 +36,7 @@ for motorx's own layer (the project's no-I/O targets are on that):
   Future's cost is motorx minus ``motorx-layer``, a row of its own.
   ``with_transaction`` is a coroutine function, as in Motor, and commits
   through motorx's own commit path without a Future: ``motorx`` is its layer.
-* ``pymongo-resolved``: motorx hands PyMongo a transaction's inherited
-  options already resolved (from a client's first transaction on), which
-  spares PyMongo's start about 0.6 µs of lookups; a user of PyMongo Async who
-  does not do that pays them.  So the transaction paths also run PyMongo
-  Async given the same resolved options.
+  Both start transactions the same way: PyMongo resolves what they inherit.
 
 None of them needs a server: clients connect lazily, sessions that run no
 operation never select a server, and an empty commit sends nothing.  The URI
@@ -171,33 +167,6 @@ async def empty_txn_layer(s: Any, n: int) -> Any:
     return s
 
 
-# Like for like: PyMongo Async handed its inherited transaction options
-# already resolved, as motorx hands them from a client's first transaction on
-# (AgnosticClientSession._start_in_pymongo).  Informational: it shows what
-# motorx's own layer costs once both skip PyMongo's option lookups.
-
-
-def _resolved_options(s: Any) -> tuple[Any, ...]:
-    # PyMongo's own resolution (what a start without options inherits).
-    resolve = s._inherit_option
-    return (resolve("read_concern", None), resolve("write_concern", None), resolve("read_preference", None), None)
-
-
-async def empty_txn_pymongo_resolved(s: Any, n: int) -> Any:
-    rc, wc, rp, max_commit = _resolved_options(s)
-    for _ in range(n):
-        await s.start_transaction(rc, wc, rp, max_commit)
-        await s.commit_transaction()
-    return s
-
-
-async def with_txn_pymongo_resolved(s: Any, n: int) -> Any:
-    rc, wc, rp, max_commit = _resolved_options(s)
-    for _ in range(n):
-        await s.with_transaction(_noop, rc, wc, rp, max_commit)
-    return s
-
-
 def _own(loop: Callable[[Any, int], Awaitable[Any]], impl: str) -> Callable[[Any, int], Awaitable[Any]]:
     """A copy of ``loop`` with a code object of its own, for one implementation.
 
@@ -305,17 +274,6 @@ IMPLS = {
         _close_motorx,
         lambda c: c.delegate,
         {"session-start-end": start_end_layer, "empty-transaction": empty_txn_layer},
-    ),
-    "pymongo-resolved": Impl(
-        "pymongo-resolved",
-        lambda: pymongo.AsyncMongoClient(URI),
-        _start_sync,
-        _close_pymongo,
-        lambda c: c,
-        {
-            "empty-transaction": empty_txn_pymongo_resolved,
-            "with-transaction-noop": with_txn_pymongo_resolved,
-        },
     ),
     # Informational: motorx's tornado flavour runs the same code on asyncio.
     "motorx-tornado": Impl(

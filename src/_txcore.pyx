@@ -1,46 +1,39 @@
 """motorx._txcore: the compiled session core.
 
-This module decides; it never performs I/O and never awaits.  The ``async``
-code in :mod:`motorx.session` asks it what is legal and what to do next, performs
-that action against PyMongo's ``AsyncClientSession`` and reports back.
+This module decides; it never performs I/O, never awaits, and imports
+nothing private from PyMongo.  The ``async`` code in :mod:`motorx.session`
+asks it what is legal and what to do next, performs that against PyMongo's
+``AsyncClientSession`` and reports back.  Two objects live here:
 
-Three objects live here:
+* :class:`SessionCore`: one client session's lifecycle and transaction state
+  machine, including a *pending* start (Motor's ``start_transaction`` is a
+  plain method, so the PyMongo-side start happens at the session's next
+  operation).  Every illegal transition raises the ``InvalidOperation``
+  PyMongo raises, word for word, before anything is sent.  After each PyMongo
+  call the Python layer reports PyMongo's resulting state
+  (:meth:`SessionCore.observe`), and a transition the state machine does not
+  allow is a :class:`CoreDisagreement`: a motorx bug, never a user error.
 
-* :class:`SessionCore` holds one client session's lifecycle and transaction
-  state machine (including a *pending* start: Motor's ``start_transaction`` is
-  a plain method, so the PyMongo-side start happens at the next await point).
-  Every illegal transition raises the same ``InvalidOperation`` PyMongo raises,
-  word for word, before anything is sent.  PyMongo's own session stays the
-  authority for what goes on the wire: after each PyMongo call the Python layer
-  reports PyMongo's resulting state with :meth:`SessionCore.observe`, which
-  refuses any transition the state machine does not allow.
-
-* :class:`SessionBase` is the C storage a session wrapper derives from, with
-  the two entry points every transaction goes through: Motor's synchronous
-  ``start_transaction`` and ``with_transaction``'s first step.  Both only
-  check and record; the Python subclass performs every PyMongo call.
-
-* :class:`RetryLoop` is the bookkeeping of one ``with_transaction`` call under
-  the Convenient Transactions API specification: attempt count, deadline,
+* :class:`RetryLoop`: the bookkeeping of one ``with_transaction`` call under
+  the Convenient Transactions API specification: attempts, deadline,
   exponential backoff with jitter, and the classification of callback and
-  commit errors into the next action.
+  commit errors into the next action (one of the strings below, which
+  :mod:`motorx.monitoring` publishes as its decisions).
 
-Directives (language_level=3, embedsignature) are set once, in ``setup.py``.
+The only module state that changes is the retry policy (clock, jitter,
+default window), which tests replace through :func:`set_retry_policy`.
+Directives (language_level=3, embedsignature, ...) are set once, in ``setup.py``.
 """
 
 cimport cython
-from cpython.contextvars cimport get_value as _context_value
 from cpython.time cimport monotonic as _c_monotonic
-from cpython.type cimport PyType_IsSubtype
 
-from pymongo import _csot
-from pymongo.errors import ExecutionTimeout, InvalidOperation, NetworkTimeout
+from pymongo.errors import InvalidOperation
 
 import random as _random
 import time as _time
 
-# Transaction states.  The numbers are PyMongo's own (``_TxnState``) so that a
-# state read from a PyMongo session can be compared without translation.
+# Transaction states (motorx._pymongo_internals maps PyMongo's onto these).
 TXN_NONE = 1
 TXN_STARTING = 2
 TXN_IN_PROGRESS = 3
@@ -56,22 +49,12 @@ cdef enum:
     COMMITTED_EMPTY = 5
     ABORTED = 6
 
-# The options of ``start_transaction()`` with no arguments, the common case:
-# one shared tuple, recognised by identity.
-NO_OPTIONS = (None, None, None, None)
-
-# PyMongo's client-side operation timeout in force (``pymongo.timeout``).
-cdef object _CSOT_TIMEOUT = _csot.TIMEOUT
-
-# Actions a RetryLoop can ask for.
-RETRY_TRANSACTION = 1
-RETRY_COMMIT = 2
-RAISE = 3
-
-cdef enum:
-    A_RETRY_TRANSACTION = 1
-    A_RETRY_COMMIT = 2
-    A_RAISE = 3
+# What a RetryLoop decides after an error: the same strings are
+# motorx.monitoring's event decisions.
+RETRY_TRANSACTION = "retry_transaction"  # back off, then run the callback again
+RETRY_COMMIT = "retry_commit"            # commit again, at once
+RAISE = "raise"                          # raise the error itself
+GIVE_UP = "give_up"                      # a retry is due but the window is spent
 
 STATE_NAMES = {
     TXN_NONE: "NONE",
@@ -109,67 +92,74 @@ class CoreDisagreement(AssertionError):
     """
 
 
-# Declared ahead: SessionCore.start_with_transaction returns one.
-cdef class RetryLoop
-
-
+# Not tracked by the cyclic GC (16 bytes less per open session): its only
+# object field holds the options of a pending start, which never refer back.
+@cython.no_gc
 @cython.freelist(16)
 cdef class SessionCore:
     """Lifecycle and transaction state of one client session."""
 
-    cdef readonly int state
-    cdef readonly bint ended
-    cdef readonly bint snapshot
-    cdef readonly bint start_pending
     cdef readonly object pending_options
-    # An operation, commit or abort of the current transaction is in flight.
-    cdef readonly bint in_use
+    # The state and flags as single bytes, and no C method table (plain def
+    # methods), so that the object takes 32 bytes: an open session's cost
+    # next to PyMongo's.  Read through the properties.
+    cdef unsigned char _state
+    cdef unsigned char _ended
+    cdef unsigned char _snapshot
+    cdef unsigned char _start_pending
+    cdef unsigned char _in_use
 
     def __init__(self, bint snapshot=False):
-        self.state = NONE
-        self.ended = False
-        self.snapshot = snapshot
-        self.start_pending = False
+        self._state = NONE
+        self._ended = False
+        self._snapshot = snapshot
+        self._start_pending = False
         self.pending_options = None
+
+    @property
+    def state(self):
+        """The transaction state, one of the ``TXN_*`` constants."""
+        return self._state
 
     @property
     def in_transaction(self):
         """True from ``start_transaction`` until commit or abort."""
-        return self.state == STARTING or self.state == IN_PROGRESS
+        return self._state == STARTING or self._state == IN_PROGRESS
 
-    cpdef check_usable(self):
-        if self.ended:
+    @property
+    def snapshot(self):
+        """A snapshot session: no transactions."""
+        return bool(self._snapshot)
+
+    @property
+    def ended(self):
+        return bool(self._ended)
+
+    def check_usable(self):
+        if self._ended:
             raise InvalidOperation("Cannot use ended session")
 
-    cpdef begin_transaction(self, object options, bint pending=True):
+    def begin_transaction(self, object options, bint pending=True):
         """Validate a ``start_transaction`` call and record it.
 
         With ``pending`` (Motor's plain ``start_transaction``) the start is
         held until :meth:`take_pending_start`; without it the caller applies
         the start to PyMongo at once.  ``options`` is opaque to the core.
         """
-        if self.ended:
+        if self._ended:
             raise InvalidOperation("Cannot use ended session")
-        if self.snapshot:
+        if self._snapshot:
             raise InvalidOperation("Transactions are not supported in snapshot sessions")
-        if self.state == STARTING or self.state == IN_PROGRESS:
+        if self._state == STARTING or self._state == IN_PROGRESS:
             raise InvalidOperation("Transaction already in progress")
-        self.state = STARTING
-        self.in_use = False
+        self._state = STARTING
+        self._in_use = False
         if pending:
-            self.start_pending = True
+            self._start_pending = True
             self.pending_options = options
 
-    cdef int _check_idle(self) except -1:
-        # Two operations of one transaction at once (two tasks sharing the
-        # session) would interleave it, and one could commit or abort it
-        # under the other, whose later writes would then run outside any
-        # transaction.  Refused before anything is sent.
-        if self.in_use and (self.state == STARTING or self.state == IN_PROGRESS):
-            self.refuse_concurrent_operation()
-        return 0
 
-    cpdef refuse_concurrent_operation(self):
+    def refuse_concurrent_operation(self):
         """Raise the error for an operation from outside the transaction's code.
 
         The Python layer queues the transaction's own operations (those of
@@ -182,17 +172,22 @@ cdef class SessionCore:
             "until it ends (one task per session)"
         )
 
-    cpdef enter_operation(self):
+    @property
+    def in_use(self):
+        """An operation, commit or abort of the current transaction is in flight."""
+        return bool(self._in_use)
+
+    def enter_operation(self):
         """An operation is about to run in this session (after any pending start).
 
         Inside a transaction it is refused while another is in flight, and
         marks the session in use until :meth:`leave_operation`.
         """
-        self._check_idle()
-        if self.state == STARTING or self.state == IN_PROGRESS:
-            self.in_use = True
+        _check_idle(self)
+        if self._state == STARTING or self._state == IN_PROGRESS:
+            self._in_use = True
 
-    cpdef leave_operation(self, int pymongo_state):
+    def leave_operation(self, int pymongo_state):
         """An operation, commit or abort finished (or failed): adopt PyMongo's state.
 
         The first command of a transaction moves PyMongo STARTING ->
@@ -200,62 +195,42 @@ cdef class SessionCore:
         NONE; a commit or abort finishes it.  A pending start is not
         PyMongo's yet, so PyMongo's older state is not adopted then.
         """
-        self.in_use = False
+        self._in_use = False
         # An ended session keeps its last state: PyMongo refused the
         # operation with "Cannot use ended session", which must not be
         # replaced by a disagreement about a transaction that is over.
-        if pymongo_state != self.state and not self.start_pending and not self.ended:
-            self.observe(pymongo_state)
+        if pymongo_state != self._state and not self._start_pending and not self._ended:
+            _observe(self, pymongo_state)
 
-    cpdef object take_pending_start(self):
+    @property
+    def start_pending(self):
+        """A ``start_transaction`` is recorded and not yet applied to PyMongo."""
+        return bool(self._start_pending)
+
+    def take_pending_start(self):
         """Return the options of the pending start and clear it.
 
         The caller must apply the start to PyMongo and then ``observe`` the
         result.  Returns ``None`` when no start is pending.
         """
-        cdef object options
-        if not self.start_pending:
-            return None
-        options = self.pending_options
-        self.start_pending = False
-        self.pending_options = None
-        return options
+        return _take_pending_start(self)
 
-    cpdef abandon_pending_start(self, int pymongo_state):
+    def abandon_pending_start(self, int pymongo_state):
         """PyMongo refused the pending start: the transaction never began."""
         if pymongo_state < NONE or pymongo_state > ABORTED:
             raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
-        self.in_use = False
-        self.start_pending = False
+        self._in_use = False
+        self._start_pending = False
         self.pending_options = None
-        self.state = pymongo_state
+        self._state = pymongo_state
 
-    cpdef check_commit(self):
+    def check_commit(self):
         """Raise PyMongo's error if ``commit_transaction`` is illegal now."""
-        if self.ended:
-            raise InvalidOperation("Cannot use ended session")
-        if self.state == NONE:
-            raise InvalidOperation("No transaction started")
-        if self.state == ABORTED:
+        _check_started(self)
+        if self._state == ABORTED:
             raise InvalidOperation("Cannot call commitTransaction after calling abortTransaction")
 
-    cpdef RetryLoop start_with_transaction(
-        self, object options, object window=None, bint csot=False
-    ):
-        """Begin a ``with_transaction`` call in one step (its hot path).
-
-        Begins the first transaction (applied to PyMongo at once by the
-        caller, so not pending) and returns a new :class:`RetryLoop` already
-        on its first attempt, as ``RetryLoop(window, csot)`` followed by
-        ``next_attempt()`` would.  Illegal states raise before any loop exists.
-        """
-        self.begin_transaction(options, False)
-        cdef RetryLoop loop = RetryLoop.__new__(RetryLoop)
-        loop._setup(window, csot, None, None)
-        loop.attempt = 1
-        return loop
-
-    cpdef object begin_commit(self):
+    def begin_commit(self):
         """Begin ``commit_transaction``: checks, then take the pending start.
 
         Refused while an operation of the transaction is in flight, then
@@ -264,201 +239,91 @@ cdef class SessionCore:
         must be applied to PyMongo first, or ``None``.  The caller reports
         the outcome with :meth:`leave_operation`.
         """
-        self._check_idle()
+        _check_idle(self)
         self.check_commit()
-        self.in_use = True
-        return self.take_pending_start()
+        self._in_use = True
+        return _take_pending_start(self)
 
-    cpdef object begin_abort(self, bint force=False):
+    def begin_abort(self, bint force=False):
         """``begin_commit``'s counterpart for ``abort_transaction``.
 
         ``force``: with_transaction aborting its own transaction after the
         callback failed, even with an operation of it still in flight.
         """
         if not force:
-            self._check_idle()
+            _check_idle(self)
         self.check_abort()
-        self.in_use = True
-        return self.take_pending_start()
+        self._in_use = True
+        return _take_pending_start(self)
 
-    cpdef check_abort(self):
+    def check_abort(self):
         """Raise PyMongo's error if ``abort_transaction`` is illegal now."""
-        if self.ended:
-            raise InvalidOperation("Cannot use ended session")
-        if self.state == NONE:
-            raise InvalidOperation("No transaction started")
-        if self.state == ABORTED:
+        _check_started(self)
+        if self._state == ABORTED:
             raise InvalidOperation("Cannot call abortTransaction twice")
-        if self.state == COMMITTED or self.state == COMMITTED_EMPTY:
+        if self._state == COMMITTED or self._state == COMMITTED_EMPTY:
             raise InvalidOperation("Cannot call abortTransaction after calling commitTransaction")
 
-    cpdef observe(self, int pymongo_state):
+    def observe(self, int pymongo_state):
         """Adopt the state PyMongo reports, refusing an illegal transition.
 
         While a start is pending PyMongo has not heard of the transaction yet,
         so PyMongo's (older) state is not adopted.
         """
-        if pymongo_state < NONE or pymongo_state > ABORTED:
-            raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
-        if pymongo_state == self.state or self.start_pending:
-            return
-        if not (_LEGAL[self.state] & _bit(pymongo_state)):
-            raise CoreDisagreement(
-                "motorx core in state %s cannot follow PyMongo to %s"
-                % (STATE_NAMES[self.state], STATE_NAMES[pymongo_state])
-            )
-        self.state = pymongo_state
+        _observe(self, pymongo_state)
 
-    cpdef end(self):
+    def end(self):
         """Mark the session ended; a pending start is dropped."""
-        self.ended = True
-        self.start_pending = False
+        self._ended = True
+        self._start_pending = False
         self.pending_options = None
-        if self.state == STARTING or self.state == IN_PROGRESS:
-            self.state = ABORTED
+        if self._state == STARTING or self._state == IN_PROGRESS:
+            self._state = ABORTED
 
 
-@cython.freelist(16)
-cdef class SessionBase:
-    """Storage of a session wrapper: PyMongo's session, the client, the core.
+# SessionCore's own steps, as C functions: it has no C method table (see its fields).
 
-    :class:`motorx.session.AgnosticClientSession` derives from this so that
-    building a session (once per ``start_session``) allocates one object plus
-    its core, filled in C, instead of running a Python ``__init__``.  Its only
-    behaviour is in the two hot entry points below, which check and record;
-    the Python class does all the awaiting.
-    """
+cdef int _check_idle(SessionCore core) except -1:
+    # Two operations of one transaction at once (two tasks sharing the
+    # session) would interleave it, and one could commit or abort it under
+    # the other, whose later writes would then run outside any transaction.
+    # Refused before anything is sent.
+    if core._in_use and (core._state == STARTING or core._state == IN_PROGRESS):
+        core.refuse_concurrent_operation()
+    return 0
 
-    cdef readonly object _delegate
-    cdef readonly object _client
-    cdef readonly SessionCore _core
-    # The current transaction's context (motorx.session._TransactionContext):
-    # its queue of waiting operations and who may join it.
-    cdef public object _transaction_context
-    # The write concern a transaction inherits when start_transaction gets
-    # none (session defaults, else the client's), found on first use: None
-    # until then, False when acknowledged, else that write concern.
-    cdef public object _inherited_write_concern
-    # The options a start_transaction() without arguments inherits, as
-    # PyMongo resolved them (read concern, write concern, read preference,
-    # maxCommitTimeMS), once a transaction has started: None until then.
-    # They never change for a session, and handed back resolved they spare
-    # PyMongo looking them up again on every start (see AgnosticClientSession).
-    cdef public object _inherited_options
-    # Set when a transaction's first operation was cancelled in flight: the
-    # collection to fence with after the abort (see AgnosticClientSession).
-    cdef public object _fence_collection
-    # The client's settings with_transaction reads on every call (its
-    # timeoutMS in seconds or None, its transaction listeners): fixed for a
-    # client, so handed over once by start_session.
-    cdef readonly object _client_timeout
-    cdef object _transaction_listeners
 
-    def __init__(
-        self, delegate, client, bint snapshot=False, client_timeout=None, transaction_listeners=()
-    ):
-        self._fill(delegate, client, snapshot, client_timeout, transaction_listeners)
+cdef int _check_started(SessionCore core) except -1:
+    # What commit and abort both need: a session not ended, a transaction begun.
+    if core._ended:
+        raise InvalidOperation("Cannot use ended session")
+    if core._state == NONE:
+        raise InvalidOperation("No transaction started")
+    return 0
 
-    cdef _fill(self, delegate, client, bint snapshot, client_timeout, transaction_listeners):
-        cdef SessionCore core = SessionCore.__new__(SessionCore)
-        core.state = NONE
-        core.snapshot = snapshot
-        self._delegate = delegate
-        self._client = client
-        self._core = core
-        self._client_timeout = client_timeout
-        self._transaction_listeners = transaction_listeners
 
-    # The two entry points below run on every transaction: they are here, in
-    # C, because as Python they cost more than the no-I/O benchmarks allow
-    # next to PyMongo's own.  They decide and record; nothing is awaited.
-    # Anything but the common case goes to the Python subclass's hooks.
-
-    def start_transaction(
-        self,
-        read_concern=None,
-        write_concern=None,
-        read_preference=None,
-        max_commit_time_ms=None,
-    ):
-        """Start a multi-statement transaction; a plain method, as in Motor.
-
-        Takes the same arguments as ``pymongo.client_session.TransactionOptions``.
-        Illegal states and bad options raise here.  Use it as an async context
-        manager (commit on normal exit, abort on error) or call
-        ``commit_transaction``/``abort_transaction`` yourself::
-
-            async with s.start_transaction():
-                await collection.insert_one({"x": 1}, session=s)
-        """
-        cdef object options = _options_of(
-            read_concern, write_concern, read_preference, max_commit_time_ms
+cdef int _observe(SessionCore core, int pymongo_state) except -1:
+    if pymongo_state < NONE or pymongo_state > ABORTED:
+        raise CoreDisagreement("unknown PyMongo transaction state %r" % pymongo_state)
+    if pymongo_state == core._state or core._start_pending:
+        return 0
+    if not (_LEGAL[core._state] & _bit(pymongo_state)):
+        raise CoreDisagreement(
+            "motorx core in state %s cannot follow PyMongo to %s"
+            % (STATE_NAMES[core._state], STATE_NAMES[pymongo_state])
         )
-        # _inherited_write_concern is False once known to be acknowledged.
-        if options is not NO_OPTIONS or self._inherited_write_concern is not False:
-            self._check_transaction_options(options)
-        if options is NO_OPTIONS and self._inherited_options is not None:
-            options = self._inherited_options
-        # Held until the next await point: PyMongo's start is a coroutine.
-        self._core.begin_transaction(options, True)
-        # The Python layer's context of this transaction (what the caller
-        # awaits with ``async with``; it also owns the transaction's queue).
-        return self._new_transaction_context()
-
-    def _begin_with_transaction(
-        self, read_concern, write_concern, read_preference, max_commit_time_ms, window=None
-    ):
-        """``with_transaction``'s first step: begin the first transaction.
-
-        Returns its :class:`RetryLoop`, on attempt 1, with the transaction's
-        options and the client's transaction listeners; the caller applies
-        the start to PyMongo.  Returns ``None``, beginning nothing, when the
-        client has a ``timeoutMS`` and no ``pymongo.timeout`` is in force yet:
-        the caller puts it in force and calls again.  Under a client-side
-        timeout, what remains of it is the retry window; otherwise ``window``
-        (seconds), None for the retry policy's.
-        """
-        cdef bint csot = False
-        cdef RetryLoop loop
-        if _context_value(_CSOT_TIMEOUT) is None:
-            if self._client_timeout is not None:
-                return None
-        else:
-            window = max(_csot.remaining() or 0.0, 0.0)
-            csot = True
-        options = _options_of(read_concern, write_concern, read_preference, max_commit_time_ms)
-        if options is NO_OPTIONS and self._inherited_options is not None:
-            options = self._inherited_options
-        loop = self._core.start_with_transaction(options, window, csot)
-        loop.options = options
-        loop.listeners = self._transaction_listeners
-        return loop
+    core._state = pymongo_state
+    return 0
 
 
-cdef inline object _options_of(read_concern, write_concern, read_preference, max_commit_time_ms):
-    # The options tuple a transaction is started with: NO_OPTIONS when none is given.
-    if (
-        read_concern is None
-        and write_concern is None
-        and read_preference is None
-        and max_commit_time_ms is None
-    ):
-        return NO_OPTIONS
-    return (read_concern, write_concern, read_preference, max_commit_time_ms)
-
-
-def new_session(type cls, delegate, client, bint snapshot, client_timeout, transaction_listeners):
-    """``cls(delegate, client, snapshot, client_timeout, transaction_listeners)``, faster.
-
-    ``cls`` is a subclass of :class:`SessionBase`.  Calling a class runs its
-    constructor through a tuple of arguments parsed twice (``__new__``, then
-    ``__init__``); start_session, once per session, fills it here instead.
-    """
-    if not PyType_IsSubtype(cls, SessionBase):
-        raise TypeError("new_session() needs a SessionBase subclass, not %r" % (cls,))
-    cdef SessionBase session = cls.__new__(cls)
-    session._fill(delegate, client, snapshot, client_timeout, transaction_listeners)
-    return session
+cdef object _take_pending_start(SessionCore core):
+    cdef object options
+    if not core._start_pending:
+        return None
+    options = core.pending_options
+    core._start_pending = False
+    core.pending_options = None
+    return options
 
 
 # -- with_transaction bookkeeping -------------------------------------------
@@ -549,12 +414,7 @@ cpdef double backoff_ceiling(int retry):
 
 
 cdef bint _has_label(object exc, str label):
-    # PyMongo keeps an error's labels in a set, ``_error_labels``, which its
-    # has_error_label() only looks up: read it directly when it is one.
-    labels = getattr(exc, "_error_labels", None)
-    if type(labels) is set:
-        return label in <set>labels
-    has = getattr(exc, "has_error_label", None)
+    has = getattr(exc, "has_error_label", None)  # PyMongo errors only
     return has is not None and has(label)
 
 
@@ -575,8 +435,12 @@ cdef bint _is_max_time_expired(object exc):
 cdef class RetryLoop:
     """The state of one ``with_transaction`` call.
 
-    ``window`` is the retry window in seconds: the client-side operation
-    timeout when one is in force (``csot=True``), else the default 120 s.
+    ``window`` is the retry window in seconds: what is left of the client-side
+    operation timeout when one is in force (``csot=True``; the caller reads
+    it), else the retry policy's default (120 s).  The loop only decides:
+    after an error, :meth:`on_callback_error` / :meth:`on_commit_error` say
+    what comes next; before each transaction attempt, :meth:`next_attempt`
+    says how long to sleep.
     """
 
     cdef readonly double started_at
@@ -584,19 +448,14 @@ cdef class RetryLoop:
     cdef readonly bint csot
     cdef readonly int attempt          # transactions started so far
     cdef readonly int commit_attempts  # commits retried in the current attempt
-    cdef readonly double total_backoff  # seconds slept (or to sleep) so far
+    cdef readonly double total_backoff  # seconds slept before the attempts so far
     cdef readonly object last_error
-    # Set by SessionBase._begin_with_transaction: the transaction options to
-    # start each attempt with, and the client's transaction listeners.
-    cdef readonly object options
-    cdef readonly object listeners
+    # The sleep decided with RETRY_TRANSACTION, taken by next_attempt().
+    cdef double _backoff_due
     cdef object clock
     cdef object jitter
 
     def __init__(self, window=None, bint csot=False, clock=None, jitter=None):
-        self._setup(window, csot, clock, jitter)
-
-    cdef _setup(self, object window, bint csot, object clock, object jitter):
         self.clock = _clock if clock is None else clock
         self.jitter = _jitter if jitter is None else jitter
         if window is None:
@@ -607,9 +466,8 @@ cdef class RetryLoop:
         self.attempt = 0
         self.commit_attempts = 0
         self.total_backoff = 0.0
+        self._backoff_due = 0.0
         self.last_error = None
-        self.options = None
-        self.listeners = None
         self.started_at = self._now()
 
     cpdef double elapsed(self):
@@ -621,68 +479,57 @@ cdef class RetryLoop:
             return _c_monotonic()
         return self.clock()
 
-    cpdef double next_attempt(self) except? -1.0:
+    cpdef double next_attempt(self):
         """Begin a transaction attempt; return the seconds to sleep first.
 
-        The first attempt never sleeps.  Before retry number k the sleep is
-        ``jitter * min(BACKOFF_INITIAL * 1.5**k, BACKOFF_MAX)``; if that sleep
-        would carry the call past its window, the timeout error wrapping the
-        last error is raised instead.
+        The first attempt never sleeps; a retry sleeps what was decided with
+        its RETRY_TRANSACTION.
         """
-        cdef double backoff = 0.0
-        if self.attempt > 0:
-            backoff = self.jitter() * backoff_ceiling(self.attempt)
-            if self.elapsed() + backoff >= self.window:
-                self._raise_timeout(self.last_error)
-            self.total_backoff += backoff
+        cdef double backoff = self._backoff_due
+        self._backoff_due = 0.0
+        self.total_backoff += backoff
         self.attempt += 1
         self.commit_attempts = 0
         return backoff
 
-    cpdef int on_callback_error(self, object exc) except -1:
-        """Decide after the callback raised ``exc`` (already aborted).
+    cpdef str on_callback_error(self, object exc):
+        """Decide after the callback raised ``exc`` (the transaction already aborted).
 
-        Returns RETRY_TRANSACTION or RAISE (re-raise ``exc`` itself); raises
-        the timeout error when a retry is due but the window is spent.
+        RETRY_TRANSACTION for an error labelled TransientTransactionError while
+        the window lasts, GIVE_UP once it is spent, else RAISE.
         """
         self.last_error = exc
         if _has_label(exc, "TransientTransactionError"):
-            if self.elapsed() < self.window:
-                return A_RETRY_TRANSACTION
-            self._raise_timeout(exc)
-        return A_RAISE
+            return self._retry_transaction()
+        return RAISE
 
-    cpdef int on_commit_error(self, object exc) except -1:
+    cpdef str on_commit_error(self, object exc):
         """Decide after ``commit_transaction`` raised ``exc``.
 
-        Returns RETRY_COMMIT, RETRY_TRANSACTION or RAISE; raises the timeout
-        error once the window is spent.
+        GIVE_UP once the window is spent; RETRY_COMMIT on an unknown commit
+        result (unless the server ran out of maxTimeMS); RETRY_TRANSACTION on
+        a transient error; else RAISE.
         """
         self.last_error = exc
         if self.elapsed() >= self.window:
-            self._raise_timeout(exc)
+            return GIVE_UP
         if _has_label(exc, "UnknownTransactionCommitResult") and not _is_max_time_expired(exc):
             self.commit_attempts += 1
-            return A_RETRY_COMMIT
+            return RETRY_COMMIT
         if _has_label(exc, "TransientTransactionError"):
-            return A_RETRY_TRANSACTION
-        return A_RAISE
+            return self._retry_transaction()
+        return RAISE
 
-    cpdef object timeout_error(self, object exc):
-        """The error that reports the window was spent, wrapping ``exc``.
-
-        Under a client-side operation timeout it is PyMongo's CSOT error
-        (``ExecutionTimeout``, code 50); otherwise ``NetworkTimeout``.  Either
-        way it carries the error labels of ``exc``.
-        """
-        message = str(exc)
-        if self.csot:
-            err = ExecutionTimeout(message, 50, {"ok": 0, "errmsg": message, "code": 50})
-        else:
-            err = NetworkTimeout(message)
-        for label in getattr(exc, "_error_labels", ()) or ():
-            err._add_error_label(label)
-        return err
-
-    cdef int _raise_timeout(self, object exc) except -1:
-        raise self.timeout_error(exc) from exc
+    cdef str _retry_transaction(self):
+        # Before retry number k the sleep is
+        # jitter * min(BACKOFF_INITIAL * 1.5**k, BACKOFF_MAX); a retry whose
+        # sleep would carry the call past its window is not started.
+        cdef double elapsed = self.elapsed()
+        cdef double backoff
+        if elapsed >= self.window:
+            return GIVE_UP
+        backoff = self.jitter() * backoff_ceiling(self.attempt)
+        if elapsed + backoff >= self.window:
+            return GIVE_UP
+        self._backoff_due = backoff
+        return RETRY_TRANSACTION

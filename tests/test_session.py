@@ -424,9 +424,8 @@ async def _each_way_of_running_a_transaction(session: Any, coll: Any, **options:
 
 
 def test_session_default_transaction_options_hold_for_every_transaction(flavour: Flavour) -> None:
-    # After the first transaction motorx passes PyMongo the options it
-    # resolved then; a transaction with options of its own must not change
-    # what the next one without options inherits.
+    # A transaction with options of its own must not change what the next
+    # one without options inherits.
     async def body() -> None:
         client = flavour.client(listen=True)
         coll = client[DB].inherited_options
@@ -463,17 +462,13 @@ def test_the_clients_resolved_options_go_only_to_sessions_without_defaults(flavo
         flavour.commands.clear()
         async with await client.start_session() as first:
             await _each_way_of_running_a_transaction(first, coll)
-        # A later session without defaults starts from what the first resolved.
+        # A later session without defaults inherits the client's again.
         async with await client.start_session() as later:
-            assert later._inherited_options is first._inherited_options is not None
             await _each_way_of_running_a_transaction(later, coll)
-        # A session with defaults of its own neither takes nor gives the client's.
+        # A session with defaults of its own inherits those.
         async with await client.start_session(default_transaction_options=defaults) as own:
-            assert own._inherited_options is None
             await _each_way_of_running_a_transaction(own, coll)
-            assert own._inherited_options is not first._inherited_options
         async with await client.start_session() as after:
-            assert after._inherited_options is first._inherited_options
             await _each_way_of_running_a_transaction(after, coll)
         # So do PyMongo sessions wrapped later.
         wrapped_plain = client.wrap(client.delegate.start_session())
@@ -483,8 +478,6 @@ def test_the_clients_resolved_options_go_only_to_sessions_without_defaults(flavo
         )
         wrapped_own = client.wrap(client.delegate.start_session(default_transaction_options=async_defaults))
         try:
-            assert wrapped_plain._inherited_options is first._inherited_options
-            assert wrapped_own._inherited_options is None
             await _each_way_of_running_a_transaction(wrapped_own, coll)
         finally:
             await wrapped_plain.end_session()
@@ -492,37 +485,6 @@ def test_the_clients_resolved_options_go_only_to_sessions_without_defaults(flavo
         assert _transaction_options_sent(flavour.commands) == (
             [from_client] * 6 + [from_defaults] * 3 + [from_client] * 3 + [from_defaults] * 3
         )
-
-    flavour.run(body)
-
-
-def test_pymongo_resolves_the_inherited_options_once(flavour: Flavour) -> None:
-    # The speed-up itself: from the second transaction on, PyMongo's
-    # start_transaction gets every option it would otherwise look up.
-    async def body() -> None:
-        client = flavour.client()
-        async with await client.start_session() as s:
-            looked_up: list[str] = []
-            resolve = s.delegate._inherit_option
-
-            def spy(name: str, value: Any) -> Any:
-                if not value:
-                    looked_up.append(name)
-                return resolve(name, value)
-
-            s.delegate._inherit_option = spy
-            async with s.start_transaction():
-                pass
-            assert looked_up == ["read_concern", "write_concern", "read_preference"]
-            looked_up.clear()
-            async with s.start_transaction():
-                pass
-            await s.with_transaction(_no_op)
-            s.start_transaction()
-            await s.abort_transaction()
-            assert looked_up == []
-            assert s.delegate._transaction.opts.read_concern is client.delegate.read_concern
-            assert s.delegate._transaction.opts.write_concern is client.delegate.write_concern
 
     flavour.run(body)
 

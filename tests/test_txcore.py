@@ -10,6 +10,10 @@ small reference models written in this file:
   specification's ``withTransaction`` pseudo-code, with PyMongo's backoff
   ``jitter * min(0.005 * 1.5**retry, 0.5)`` before retry number ``retry``.
 
+The error ``with_transaction`` raises once its retry window is spent is built
+in Python, by ``motorx.session._window_spent_error`` (pure, no I/O): the core
+only answers GIVE_UP, so that error is tested here too.
+
 Retry-policy changes are always undone (``policy()`` context manager), and the
 module-scoped fixture at the bottom checks that nothing leaked.
 """
@@ -44,6 +48,7 @@ from pymongo.errors import (
 
 import motorx._txcore as txcore
 from motorx._txcore import (
+    GIVE_UP,
     RAISE,
     RETRY_COMMIT,
     RETRY_TRANSACTION,
@@ -55,6 +60,7 @@ from motorx._txcore import (
     restore_retry_policy,
     set_retry_policy,
 )
+from motorx.session import _window_spent_error
 
 NONE, STARTING, IN_PROGRESS, COMMITTED, COMMITTED_EMPTY, ABORTED = 1, 2, 3, 4, 5, 6
 ALL_STATES = (NONE, STARTING, IN_PROGRESS, COMMITTED, COMMITTED_EMPTY, ABORTED)
@@ -220,8 +226,22 @@ def test_module_is_a_compiled_extension() -> None:
     assert isinstance(txcore.__loader__, importlib.machinery.ExtensionFileLoader)
     # cdef-level names (the transition table, the error classifiers) are not
     # reachable from Python in the compiled module.
-    for private in ("_LEGAL", "_bit", "_has_label", "_is_max_time_expired", "_clock"):
+    for private in ("_LEGAL", "_bit", "_has_label", "_is_max_time_expired", "_clock",
+                    "_jitter", "_window_override", "_MONOTONIC", "_DEFAULT_WINDOW",
+                    "_CAPPED_RETRY", "_checked_window"):
         assert not hasattr(txcore, private), private
+
+
+def test_the_removed_api_is_gone() -> None:
+    # The session wrapper, its constructor and the shared no-options tuple
+    # moved to motorx.session; the with_transaction hot path and the timeout
+    # error are built in Python from the core's decisions.
+    for name in ("SessionBase", "new_session", "NO_OPTIONS"):
+        assert not hasattr(txcore, name), name
+    assert not hasattr(SessionCore, "start_with_transaction")
+    loop = RetryLoop(window=1.0, clock=FakeClock(), jitter=constant(0.5))
+    for name in ("timeout_error", "options", "listeners"):
+        assert not hasattr(RetryLoop, name) and not hasattr(loop, name), name
 
 
 @pytest.mark.parametrize("cls, instance", [
@@ -255,7 +275,13 @@ def test_module_constants() -> None:
         1: "NONE", 2: "STARTING", 3: "IN_PROGRESS", 4: "COMMITTED", 5: "COMMITTED_EMPTY",
         6: "ABORTED",
     }
-    assert len({RETRY_TRANSACTION, RETRY_COMMIT, RAISE}) == 3
+    # The decisions are the strings motorx.monitoring publishes.
+    assert (RETRY_TRANSACTION, RETRY_COMMIT, RAISE, GIVE_UP) == (
+        "retry_transaction", "retry_commit", "raise", "give_up")
+    import motorx.monitoring as monitoring
+
+    assert (monitoring.RETRY_TRANSACTION, monitoring.RETRY_COMMIT, monitoring.RAISE,
+            monitoring.GIVE_UP) == (RETRY_TRANSACTION, RETRY_COMMIT, RAISE, GIVE_UP)
     assert (txcore.DEFAULT_WINDOW, txcore.BACKOFF_INITIAL, txcore.BACKOFF_MAX,
             txcore.BACKOFF_GROWTH) == (120.0, 0.005, 0.5, 1.5)
 
@@ -424,41 +450,69 @@ def test_begin_commit_and_abort_refuse_an_ended_session(kind: str) -> None:
     assert raised(begin) == (InvalidOperation, MSG_ENDED)
 
 
-def test_start_with_transaction_begins_attempt_one() -> None:
+def test_begin_transaction_without_pending_is_applied_at_once() -> None:
+    # with_transaction's path: core.begin_transaction(options, False), then
+    # the caller starts PyMongo's transaction itself.  Nothing is held back.
     core = SessionCore()
-    options = (None, None, None, None)
-    with policy(clock=FakeClock(7.0), jitter=constant(0.5), window=3.0):
-        loop = core.start_with_transaction(options)
-    assert isinstance(loop, RetryLoop)
-    # Applied at once by the caller: STARTING, nothing pending.
-    assert core.state == STARTING and not core.start_pending and core.pending_options is None
-    assert loop.attempt == 1 and loop.commit_attempts == 0 and loop.total_backoff == 0.0
-    assert loop.started_at == 7.0 and loop.window == 3.0 and loop.csot is False
-    assert loop.last_error is None
+    options = ("rc", None, None, 5)
+    core.begin_transaction(options, pending=False)
+    assert core.state == STARTING and core.in_transaction
+    assert core.start_pending is False and core.pending_options is None
+    assert not core.in_use
+    assert core.take_pending_start() is None
+    assert core.begin_commit() is None  # no start to apply first
+    assert core.in_use
+    core.leave_operation(COMMITTED_EMPTY)  # PyMongo's state is adopted at once
+    assert core.state == COMMITTED_EMPTY and not core.in_use
 
 
-def test_start_with_transaction_takes_window_and_csot() -> None:
-    loop = SessionCore().start_with_transaction((), 2.5, True)
-    assert loop.window == 2.5 and loop.csot is True
-    with pytest.raises(ValueError):
-        SessionCore().start_with_transaction((), -1.0)
+def test_a_start_applied_at_once_follows_pymongo_at_once() -> None:
+    # A pending start ignores PyMongo's older state (it has not heard of the
+    # transaction yet); a start applied at once does not: PyMongo is then
+    # authoritative, and still reporting the previous transaction's state is
+    # a disagreement.
+    core = core_in(COMMITTED)
+    core.begin_transaction(("opts",), False)
+    with pytest.raises(CoreDisagreement, match="STARTING cannot follow PyMongo to COMMITTED"):
+        core.observe(COMMITTED)
+    assert core.state == STARTING
+    core.enter_operation()
+    assert core.in_use
+    core.leave_operation(IN_PROGRESS)
+    assert core.state == IN_PROGRESS and not core.in_use
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
-def test_start_with_transaction_checks_like_begin_transaction(state: int) -> None:
-    core = core_in(state)
-    expected = raised(core_in(state).begin_transaction, (), False)
-    assert raised(core.start_with_transaction, ()) == expected
-    if expected is not None:
-        assert core.state == state  # refused before anything changed
+def test_begin_transaction_checks_the_same_with_or_without_pending(state: int) -> None:
+    held, at_once = core_in(state), core_in(state)
+    expected = raised(held.begin_transaction, ("opts",))
+    assert raised(at_once.begin_transaction, ("opts",), False) == expected
+    if expected is None:
+        assert held.start_pending and held.pending_options == ("opts",)
+        assert at_once.state == STARTING
+        assert not at_once.start_pending and at_once.pending_options is None
+    else:
+        assert expected == (InvalidOperation, MSG_IN_PROGRESS)
+        assert at_once.state == state  # refused before anything changed
 
 
-def test_start_with_transaction_refuses_snapshot_and_ended_sessions() -> None:
-    assert raised(SessionCore(snapshot=True).start_with_transaction, ()) == (
-        InvalidOperation, MSG_SNAPSHOT)
+def test_begin_transaction_without_pending_refuses_snapshot_and_ended_sessions() -> None:
+    snapshot = SessionCore(snapshot=True)
+    assert raised(snapshot.begin_transaction, (), False) == (InvalidOperation, MSG_SNAPSHOT)
+    assert snapshot.state == NONE
     core = SessionCore()
     core.end()
-    assert raised(core.start_with_transaction, ()) == (InvalidOperation, MSG_ENDED)
+    assert raised(core.begin_transaction, (), False) == (InvalidOperation, MSG_ENDED)
+    assert core.state == NONE and not core.start_pending
+
+
+def test_begin_transaction_without_pending_keeps_a_pending_start() -> None:
+    core = SessionCore()
+    first = ("first",)
+    core.begin_transaction(first)
+    assert raised(core.begin_transaction, ("second",), False) == (
+        InvalidOperation, MSG_IN_PROGRESS)
+    assert core.start_pending and core.pending_options is first
 
 
 MSG_BUSY = (
@@ -556,19 +610,6 @@ def test_a_new_transaction_starts_idle() -> None:
     core2 = core_in(ABORTED)
     core2.begin_transaction(())
     assert not core2.in_use
-
-
-def test_session_base_fills_its_fields_in_c() -> None:
-    delegate, client = object(), object()
-    base = txcore.SessionBase(delegate, client, True)
-    assert base._delegate is delegate and base._client is client
-    assert isinstance(base._core, SessionCore)
-    assert base._core.snapshot is True and base._core.state == NONE
-    assert base._transaction_context is None
-    with pytest.raises(AttributeError):
-        base._core = SessionCore()  # read-only from Python
-    assert txcore.SessionBase(delegate, client)._core.snapshot is False
-    assert txcore.SessionBase(delegate, client)._core is not base._core
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
@@ -727,6 +768,25 @@ def test_new_retry_loop() -> None:
     assert loop.elapsed() == 1.25
 
 
+def test_a_loop_built_as_with_transaction_builds_it_begins_attempt_one() -> None:
+    # motorx.session builds RetryLoop(window, csot) itself (the window None
+    # for the policy's), then begins the first attempt with next_attempt().
+    clock, jitter = FakeClock(7.0), Jitter(0.5)
+    with policy(clock=clock, jitter=jitter, window=3.0):
+        loop = RetryLoop(None, False)
+        under_csot = RetryLoop(2.5, True)
+    assert loop.started_at == 7.0 and loop.window == 3.0 and loop.csot is False
+    assert under_csot.started_at == 7.0 and under_csot.window == 2.5 and under_csot.csot is True
+    for each in (loop, under_csot):
+        assert each.attempt == 0
+        assert each.next_attempt() == 0.0
+        assert each.attempt == 1 and each.commit_attempts == 0 and each.total_backoff == 0.0
+        assert each.last_error is None
+    assert jitter.calls == 0
+    with pytest.raises(ValueError):
+        RetryLoop(-1.0, True)
+
+
 def test_first_attempt_has_no_backoff_and_draws_no_jitter() -> None:
     loop, clock, jitter = make_loop()
     assert loop.next_attempt() == 0.0
@@ -784,13 +844,38 @@ def test_total_backoff_adds_up_the_sleeps() -> None:
     assert loop.total_backoff == pytest.approx(sum(sleeps), rel=1e-12)
 
 
-def test_a_backoff_refused_by_the_window_is_not_counted() -> None:
+def test_a_backoff_refused_by_the_window_is_neither_counted_nor_remembered() -> None:
     loop, clock, source = make_loop(window=0.001, start=0.0, jitter=Jitter(1.0))
     loop.next_attempt()
-    loop.on_callback_error(labelled(PyMongoError("conflict"), TTE))
-    with pytest.raises(NetworkTimeout):
-        loop.next_attempt()
+    assert loop.on_callback_error(labelled(PyMongoError("conflict"), TTE)) == GIVE_UP
+    assert source.calls == 1  # drawn (the window lasted): 7.5 ms would pass 1 ms
     assert loop.total_backoff == 0.0
+    # An attempt begun anyway would not sleep the refused backoff.
+    assert loop.next_attempt() == 0.0 and loop.total_backoff == 0.0
+
+
+def test_the_decision_draws_the_jitter_and_next_attempt_takes_it_once() -> None:
+    loop, clock, source = make_loop(window=120.0, jitter=Jitter(0.5))
+    loop.next_attempt()
+    assert loop.on_callback_error(labelled(PyMongoError("conflict"), TTE)) == RETRY_TRANSACTION
+    assert source.calls == 1  # drawn by the RETRY_TRANSACTION decision...
+    assert loop.total_backoff == 0.0  # ...but not slept yet
+    assert loop.next_attempt() == 0.5 * 0.0075
+    assert source.calls == 1  # next_attempt draws nothing
+    assert loop.total_backoff == 0.5 * 0.0075
+    # Taken once: an attempt with no RETRY_TRANSACTION before it sleeps nothing.
+    assert loop.next_attempt() == 0.0
+    assert loop.total_backoff == 0.5 * 0.0075 and loop.attempt == 3
+
+
+def test_commit_retries_and_raises_draw_no_jitter_and_leave_nothing_to_sleep() -> None:
+    loop, clock, source = make_loop(window=120.0, jitter=Jitter(0.5))
+    loop.next_attempt()
+    assert loop.on_commit_error(op_failure("unknown", 91, (UTCR,))) == RETRY_COMMIT
+    assert loop.on_commit_error(op_failure("duplicate key", 11000)) == RAISE
+    assert loop.on_callback_error(op_failure("duplicate key", 11000)) == RAISE
+    assert source.calls == 0
+    assert loop.next_attempt() == 0.0 and loop.total_backoff == 0.0
 
 
 def test_the_real_clock_is_read_in_c_and_agrees_with_time_monotonic() -> None:
@@ -808,8 +893,10 @@ def test_backoff_before_retries_1_to_15(jitter: float) -> None:
     assert loop.next_attempt() == 0.0
     sleeps = []
     for retry in range(1, 16):
-        loop.on_callback_error(labelled(PyMongoError("conflict"), TTE))
+        assert loop.on_callback_error(labelled(PyMongoError("conflict"), TTE)) == RETRY_TRANSACTION
+        assert source.calls == retry  # drawn by the decision
         sleeps.append(loop.next_attempt())
+        assert source.calls == retry  # not by next_attempt
         assert loop.attempt == retry + 1
     assert sleeps == [jitter * min(0.005 * 1.5 ** k, 0.5) for k in range(1, 16)]
     assert sleeps == pytest.approx([jitter * EXPECTED_CEILINGS[k] for k in range(1, 16)],
@@ -819,21 +906,29 @@ def test_backoff_before_retries_1_to_15(jitter: float) -> None:
         assert max(sleeps) == jitter * 0.5 and sleeps[-4:] == [jitter * 0.5] * 4
 
 
-def test_backoff_that_would_pass_the_window_raises_the_timeout_error() -> None:
+def test_backoff_that_would_pass_the_window_gives_up() -> None:
     loop, clock, jitter = make_loop(window=1.0, start=0.0, jitter=Jitter(1.0))
     loop.next_attempt()
     clock.advance(0.99609375)  # 1 - 2**-8: a 7.5 ms backoff would pass the window
     first = labelled(PyMongoError("write conflict"), TTE)
+    assert loop.on_callback_error(first) == GIVE_UP  # returned, not raised
+    assert jitter.calls == 1  # the window lasted, so the backoff was drawn
+    assert loop.last_error is first
+    assert loop.attempt == 1 and loop.total_backoff == 0.0  # no new attempt was begun
+    # What with_transaction then raises wraps that error.
+    err = _window_spent_error(loop.last_error, loop.csot)
+    assert type(err) is NetworkTimeout
+    assert str(err) == "write conflict"
+    assert err.has_error_label(TTE)
+    # 2**-7 before the window's end the same backoff still fits.
+    loop, clock, jitter = make_loop(window=1.0, start=0.0, jitter=Jitter(1.0))
+    loop.next_attempt()
+    clock.advance(0.9921875)  # 0.9921875 + 0.0075 < 1
     assert loop.on_callback_error(first) == RETRY_TRANSACTION
-    with pytest.raises(NetworkTimeout) as info:
-        loop.next_attempt()
-    assert info.value.__cause__ is first
-    assert str(info.value) == "write conflict"
-    assert info.value.has_error_label(TTE)
-    assert loop.attempt == 1  # no new attempt was begun
+    assert loop.next_attempt() == 0.0075
 
 
-def test_backoff_reaching_the_window_exactly_raises() -> None:
+def test_backoff_reaching_the_window_exactly_gives_up() -> None:
     # jitter 1.0: the 12th retry backs off exactly 0.5 s; the window is 0.5 s.
     loop, clock, jitter = make_loop(window=0.5, start=0.0, jitter=Jitter(1.0))
     loop.next_attempt()
@@ -841,31 +936,31 @@ def test_backoff_reaching_the_window_exactly_raises() -> None:
     for _ in range(11):
         assert loop.on_callback_error(err) == RETRY_TRANSACTION
         assert loop.next_attempt() < 0.5
-    assert loop.on_callback_error(err) == RETRY_TRANSACTION
-    with pytest.raises(NetworkTimeout):
-        loop.next_attempt()
+    assert loop.on_callback_error(err) == GIVE_UP
+    assert loop.attempt == 12 and jitter.calls == 12
     # ... while a slightly larger window lets the same backoff through.
     loop, clock, jitter = make_loop(window=0.5000001, start=0.0, jitter=Jitter(1.0))
     loop.next_attempt()
     for _ in range(12):
-        loop.on_callback_error(err)
+        assert loop.on_callback_error(err) == RETRY_TRANSACTION
         loop.next_attempt()
     assert loop.attempt == 13
 
 
-def test_timeout_from_next_attempt_wraps_the_last_commit_error() -> None:
+def test_a_transient_commit_error_whose_backoff_passes_the_window_gives_up() -> None:
     loop, clock, jitter = make_loop(window=1.0, start=0.0, jitter=Jitter(1.0))
     loop.next_attempt()
     callback_error = labelled(PyMongoError("callback"), TTE)
-    loop.on_callback_error(callback_error)
+    assert loop.on_callback_error(callback_error) == RETRY_TRANSACTION
     loop.next_attempt()
     clock.advance(0.99)
     commit_error = op_failure("commit", 251, (TTE,))
-    assert loop.on_commit_error(commit_error) == RETRY_TRANSACTION
-    assert loop.last_error is commit_error
-    with pytest.raises(NetworkTimeout) as info:
-        loop.next_attempt()
-    assert info.value.__cause__ is commit_error
+    # Retry 2 would back off 1.0 * 11.25 ms: 0.99 + 0.01125 passes the window.
+    assert loop.on_commit_error(commit_error) == GIVE_UP
+    assert jitter.calls == 2 and loop.attempt == 2 and loop.commit_attempts == 0
+    assert loop.last_error is commit_error  # what the timeout error wraps
+    err = _window_spent_error(loop.last_error, loop.csot)
+    assert str(err) == str(commit_error) and err.has_error_label(TTE)
 
 
 class _DuckLabelled(Exception):
@@ -884,31 +979,62 @@ class _DuckLabelled(Exception):
     lambda: labelled(PyMongoError("conflict"), TTE),
     lambda: labelled(AutoReconnect("reconnect"), TTE),
     lambda: op_failure("both", 112, (TTE, UTCR)),
-    # Not a PyMongo error (no label set to read): its has_error_label is asked.
+    # Not a PyMongo error: its has_error_label is asked all the same.
     lambda: _DuckLabelled(TTE),
 ])
 def test_callback_error_with_transient_label_retries_within_the_window(make_error: Any) -> None:
     loop, clock, jitter = make_loop(window=2.0)
     loop.next_attempt()
-    clock.advance(1.999)
+    clock.advance(1.99)  # the 7.5 ms backoff (jitter 1.0) still ends inside the window
     err = make_error()
     assert loop.on_callback_error(err) == RETRY_TRANSACTION
     assert loop.last_error is err
+    assert loop.next_attempt() == 0.0075
+
+
+class _PrivateLabelsOnly(Exception):
+    """An error carrying PyMongo's private label set but no has_error_label."""
+
+    def __init__(self, *labels: str) -> None:
+        super().__init__("private")
+        self._error_labels = set(labels)
+
+
+class _RefusingLabels(PyMongoError):
+    """A PyMongo error whose has_error_label says no, whatever its label set holds."""
+
+    def has_error_label(self, label: str) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("make_error", [
+    lambda: _PrivateLabelsOnly(TTE, UTCR),
+    lambda: labelled(_RefusingLabels("refusing"), TTE, UTCR),
+])
+def test_labels_are_read_through_has_error_label_only(make_error: Any) -> None:
+    # The core reads no private PyMongo attribute: only has_error_label counts.
+    loop, clock, jitter = make_loop()
+    loop.next_attempt()
+    err = make_error()
+    assert err._error_labels == {TTE, UTCR}
+    assert loop.on_callback_error(err) == RAISE
+    assert loop.on_commit_error(err) == RAISE
+    assert loop.commit_attempts == 0 and jitter.calls == 0
 
 
 @pytest.mark.parametrize("csot", [False, True])
 @pytest.mark.parametrize("spent", [2.0, 2.5, 1000.0])  # == window, and past it
-def test_callback_transient_error_after_the_window_raises_timeout(csot: bool,
-                                                                  spent: float) -> None:
+def test_callback_transient_error_after_the_window_gives_up(csot: bool, spent: float) -> None:
     loop, clock, jitter = make_loop(window=2.0, csot=csot)
     loop.next_attempt()
     clock.advance(spent)
     err = op_failure("conflict", 112, (TTE,))
-    with pytest.raises(ExecutionTimeout if csot else NetworkTimeout) as info:
-        loop.on_callback_error(err)
-    assert info.value.__cause__ is err
-    assert info.value.has_error_label(TTE)
-    assert loop.last_error is err
+    assert loop.on_callback_error(err) == GIVE_UP  # returned, never raised
+    assert jitter.calls == 0  # the window is spent: no backoff is drawn
+    assert loop.last_error is err and loop.attempt == 1
+    timeout = _window_spent_error(loop.last_error, loop.csot)
+    assert type(timeout) is (ExecutionTimeout if csot else NetworkTimeout)
+    assert timeout.has_error_label(TTE)
 
 
 @pytest.mark.parametrize("make_error", [
@@ -935,6 +1061,7 @@ def test_callback_error_without_transient_label_raises(make_error: Any, spent: f
     lambda: labelled(AutoReconnect("reconnect"), UTCR),
     lambda: labelled(WTimeoutError("wtimeout", 64, {"code": 64, "errmsg": "wtimeout"}), UTCR),
     lambda: op_failure("both", 91, (UTCR, TTE)),
+    lambda: _DuckLabelled(UTCR),
 ])
 def test_commit_unknown_result_retries_the_commit(make_error: Any) -> None:
     loop, clock, jitter = make_loop(window=10.0)
@@ -1024,17 +1151,18 @@ def test_commit_error_without_labels_raises(make_error: Any) -> None:
     lambda: labelled(ConnectionFailure("reset"), UTCR),
 ])
 @pytest.mark.parametrize("spent", [10.0, 10.5])  # == window, and past it
-def test_any_commit_error_after_the_window_raises_timeout(csot: bool, make_error: Any,
-                                                          spent: float) -> None:
+def test_any_commit_error_after_the_window_gives_up(csot: bool, make_error: Any,
+                                                    spent: float) -> None:
     loop, clock, jitter = make_loop(window=10.0, csot=csot)
     loop.next_attempt()
     clock.advance(spent)
     err = make_error()
-    with pytest.raises(ExecutionTimeout if csot else NetworkTimeout) as info:
-        loop.on_commit_error(err)
-    assert info.value.__cause__ is err
-    assert info.value._error_labels == err._error_labels
+    assert loop.on_commit_error(err) == GIVE_UP  # returned, never raised
     assert loop.last_error is err and loop.commit_attempts == 0
+    assert jitter.calls == 0  # no backoff is drawn once the window is spent
+    timeout = _window_spent_error(loop.last_error, loop.csot)
+    assert type(timeout) is (ExecutionTimeout if csot else NetworkTimeout)
+    assert timeout._error_labels == err._error_labels
 
 
 def test_commit_error_just_inside_the_window_is_retried() -> None:
@@ -1044,10 +1172,9 @@ def test_commit_error_just_inside_the_window_is_retried() -> None:
     assert loop.on_commit_error(op_failure("unknown", 91, (UTCR,))) == RETRY_COMMIT
 
 
-def test_timeout_error_without_csot_is_a_network_timeout() -> None:
-    loop, clock, jitter = make_loop(csot=False)
+def test_window_spent_error_without_csot_is_a_network_timeout() -> None:
     original = op_failure("write conflict", 112, (TTE, UTCR))
-    err = loop.timeout_error(original)
+    err = _window_spent_error(original, False)
     assert type(err) is NetworkTimeout
     assert not isinstance(err, OperationFailure)
     assert str(err) == str(original)
@@ -1058,10 +1185,9 @@ def test_timeout_error_without_csot_is_a_network_timeout() -> None:
     assert not original.has_error_label("Extra")
 
 
-def test_timeout_error_with_csot_is_an_execution_timeout() -> None:
-    loop, clock, jitter = make_loop(csot=True)
+def test_window_spent_error_with_csot_is_an_execution_timeout() -> None:
     original = labelled(PyMongoError("write conflict"), TTE)
-    err = loop.timeout_error(original)
+    err = _window_spent_error(original, True)
     assert type(err) is ExecutionTimeout
     assert err.code == 50
     assert err.details == {"ok": 0, "errmsg": "write conflict", "code": 50}
@@ -1069,14 +1195,19 @@ def test_timeout_error_with_csot_is_an_execution_timeout() -> None:
     assert err.timeout is True
 
 
-def test_timeout_error_of_an_unlabelled_error_has_no_labels() -> None:
-    loop, clock, jitter = make_loop(csot=False)
-    assert loop.timeout_error(op_failure("plain", 2))._error_labels == set()
-    assert loop.timeout_error(ValueError("not pymongo"))._error_labels == set()
+@pytest.mark.parametrize("csot", [False, True])
+def test_window_spent_error_of_an_unlabelled_error_has_no_labels(csot: bool) -> None:
+    assert _window_spent_error(op_failure("plain", 2), csot)._error_labels == set()
+    err = _window_spent_error(ValueError("not pymongo"), csot)
+    assert err._error_labels == set()
+    if csot:
+        assert err.details == {"ok": 0, "errmsg": "not pymongo", "code": 50}
+    else:
+        assert str(err) == "not pymongo"
 
 
 @pytest.mark.parametrize("csot", [False, True])
-def test_timeout_error_matches_pymongos(csot: bool) -> None:
+def test_window_spent_error_matches_pymongos(csot: bool) -> None:
     import importlib
 
     import pymongo
@@ -1091,9 +1222,8 @@ def test_timeout_error_matches_pymongos(csot: bool) -> None:
             break
     if make is None:
         pytest.skip("this PyMongo has no _make_timeout_error (added after 4.13)")
-    loop, clock, jitter = make_loop(csot=csot)
     original = op_failure("write conflict", 112, (TTE,))
-    ours = loop.timeout_error(original)
+    ours = _window_spent_error(original, csot)
     if csot:
         with pymongo.timeout(10):
             theirs = make(original)
@@ -1181,10 +1311,12 @@ def test_set_retry_policy_is_used_by_new_retry_loops_and_restored() -> None:
 def test_set_retry_policy_window_zero() -> None:
     with policy(window=0):
         assert get_retry_policy()[2] == 0.0
-        loop = RetryLoop(clock=FakeClock(), jitter=constant(0.5))
+        jitter = Jitter(0.5)
+        loop = RetryLoop(clock=FakeClock(), jitter=jitter)
         loop.next_attempt()
-        with pytest.raises(NetworkTimeout):
-            loop.on_callback_error(labelled(PyMongoError("x"), TTE))
+        assert loop.on_callback_error(labelled(PyMongoError("x"), TTE)) == GIVE_UP
+        assert loop.on_commit_error(op_failure("unknown", 91, (UTCR,))) == GIVE_UP
+        assert jitter.calls == 0
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -1458,9 +1590,15 @@ class Scenario:
 def reference_with_transaction(sc: Scenario) -> tuple:
     """The spec's withTransaction pseudo-code, on a simulated clock.
 
-    Returns (trace, result): trace lists ("sleep", seconds), ("callback", n),
-    ("commit", n) and the retry decisions; result is ("return",),
-    ("raise", error name) or ("timeout", error name).
+    A transaction retry is decided where the error is caught: once the window
+    is spent it is a timeout (no jitter drawn); otherwise the jitter is drawn
+    there, and if ``elapsed + backoff >= timeout`` it is a timeout too, else
+    the backoff is slept before the next attempt.
+
+    Returns (trace, result, draws): trace lists ("sleep", seconds),
+    ("callback", n), ("commit", n) and the retry decisions; result is
+    ("return",), ("raise", error name) or ("timeout", error name); draws is
+    how many jitter values were drawn.
     """
     now = start = sc.start
     timeout = sc.window
@@ -1469,16 +1607,24 @@ def reference_with_transaction(sc: Scenario) -> tuple:
     callbacks, commits = iter(sc.callbacks), iter(sc.commits)
     ncallback = ncommit = 0
     transaction_attempt = 0
-    last_error: Optional[str] = None
+    backoff = 0.0
     trace: list = []
+
+    def backoff_within_window() -> Optional[float]:
+        # The sleep before retry number transaction_attempt (PyMongo's
+        # exponent, 1-based), or None when the retry would pass the window.
+        nonlocal draws
+        if now - start >= timeout:
+            return None
+        jitter = jitters[min(draws, len(jitters) - 1)]
+        draws += 1
+        sleep = jitter * min(0.005 * 1.5 ** transaction_attempt, 0.5)
+        if (now - start) + sleep >= timeout:
+            return None
+        return sleep
+
     while True:  # retryTransaction
         if transaction_attempt > 0:
-            jitter = jitters[min(draws, len(jitters) - 1)]
-            draws += 1
-            # PyMongo's exponent: retry number transaction_attempt (1-based).
-            backoff = jitter * min(0.005 * 1.5 ** transaction_attempt, 0.5)
-            if (now - start) + backoff >= timeout:
-                return trace, ("timeout", last_error)
             trace.append(("sleep", backoff))
             now += backoff
         transaction_attempt += 1
@@ -1489,13 +1635,14 @@ def reference_with_transaction(sc: Scenario) -> tuple:
         now += outcome.duration
         if outcome.kind is not None:
             name = "callback#%d" % ncallback
-            last_error = name
             if TTE in outcome.labels and outcome.kind not in NON_PYMONGO:
-                if now - start < timeout:
-                    trace.append(("retry transaction",))
-                    continue
-                return trace, ("timeout", name)
-            return trace, ("raise", name)
+                due = backoff_within_window()
+                if due is None:
+                    return trace, ("timeout", name), draws
+                backoff = due
+                trace.append(("retry transaction",))
+                continue
+            return trace, ("raise", name), draws
 
         while True:  # retryCommit
             ncommit += 1
@@ -1503,22 +1650,41 @@ def reference_with_transaction(sc: Scenario) -> tuple:
             outcome = next(commits, SUCCESS)
             now += outcome.duration
             if outcome.kind is None:
-                return trace, ("return",)
+                return trace, ("return",), draws
             name = "commit#%d" % ncommit
-            last_error = name
             if now - start >= timeout:
-                return trace, ("timeout", name)
+                return trace, ("timeout", name), draws
             if not outcome.max_time and UTCR in outcome.labels:
                 trace.append(("retry commit",))
                 continue
             if TTE in outcome.labels:
+                due = backoff_within_window()
+                if due is None:
+                    return trace, ("timeout", name), draws
+                backoff = due
                 trace.append(("retry transaction",))
                 break
-            return trace, ("raise", name)
+            return trace, ("raise", name), draws
+
+
+def raise_decision(action: str, loop: RetryLoop, exc: BaseException) -> Any:
+    """Raise what motorx's with_transaction raises for ``action`` (RAISE or GIVE_UP).
+
+    RAISE: ``exc`` itself.  GIVE_UP: the window-spent error wrapping the
+    loop's last error, raised from it.
+    """
+    if action == RAISE:
+        raise exc
+    assert action == GIVE_UP, action
+    assert loop.last_error is exc
+    raise _window_spent_error(loop.last_error, loop.csot) from loop.last_error
 
 
 def drive_retry_loop(sc: Scenario) -> tuple:
-    """Run the core's RetryLoop the way motorx's with_transaction does."""
+    """Run the core's RetryLoop the way motorx's with_transaction does.
+
+    Returns (trace, result, loop, jitter), trace and result as the reference's.
+    """
     clock = FakeClock(sc.start)
     jitter = Jitter(*sc.jitters)
     loop = RetryLoop(window=sc.window, csot=sc.csot, clock=clock, jitter=jitter)
@@ -1529,7 +1695,9 @@ def drive_retry_loop(sc: Scenario) -> tuple:
     trace: list = []
     try:
         while True:
+            draws = jitter.calls
             backoff = loop.next_attempt()
+            assert jitter.calls == draws  # next_attempt never draws
             if loop.attempt > 1:
                 trace.append(("sleep", backoff))
                 clock.advance(backoff)
@@ -1550,8 +1718,7 @@ def drive_retry_loop(sc: Scenario) -> tuple:
                 if action == RETRY_TRANSACTION:
                     trace.append(("retry transaction",))
                     continue
-                assert action == RAISE
-                raise exc
+                raise_decision(action, loop, exc)
 
             retry_transaction = False
             while not retry_transaction:
@@ -1560,7 +1727,7 @@ def drive_retry_loop(sc: Scenario) -> tuple:
                 outcome = next(commits, SUCCESS)
                 clock.advance(outcome.duration)
                 if outcome.kind is None:
-                    return trace, ("return",), loop
+                    return trace, ("return",), loop, jitter
                 exc = build_error(outcome, "commit#%d" % ncommit)
                 errors.append((exc, "commit#%d" % ncommit))
                 before = loop.commit_attempts
@@ -1570,17 +1737,18 @@ def drive_retry_loop(sc: Scenario) -> tuple:
                     assert loop.commit_attempts == before + 1
                     trace.append(("retry commit",))
                 elif action == RETRY_TRANSACTION:
+                    assert loop.commit_attempts == before
                     trace.append(("retry transaction",))
                     retry_transaction = True
                 else:
-                    assert action == RAISE
-                    raise exc
+                    raise_decision(action, loop, exc)
     except BaseException as exc:  # noqa: BLE001 - CancelledError is classified too
         names = {id(error): name for error, name in errors}
         if id(exc) in names:
-            return trace, ("raise", names[id(exc)]), loop
+            return trace, ("raise", names[id(exc)]), loop, jitter
         cause = exc.__cause__
         assert cause is not None and id(cause) in names, repr(exc)
+        assert cause is loop.last_error
         assert type(exc) is (ExecutionTimeout if sc.csot else NetworkTimeout)
         if sc.csot:
             assert exc.code == 50
@@ -1588,7 +1756,7 @@ def drive_retry_loop(sc: Scenario) -> tuple:
         else:
             assert str(exc) == str(cause)
         assert exc._error_labels == set(getattr(cause, "_error_labels", ()))
-        return trace, ("timeout", names[id(cause)]), loop
+        return trace, ("timeout", names[id(cause)]), loop, jitter
 
 
 # Dyadic durations and windows, so that "exactly at the window" happens often;
@@ -1633,6 +1801,9 @@ def _tte(duration: float = 0.0) -> Outcome:
                      (Outcome(0.5, "connection_failure", (UTCR,)),), (0.3, 0.9)))
 # The backoff itself would pass the window: timeout wrapping the last error.
 @example(sc=Scenario(0.0, 2.0 ** -6, False, (_tte(2.0 ** -7), _tte()), (), (0.99,)))
+# The same after a transient commit error: 2**-8 + 7.5 ms passes 2**-7.
+@example(sc=Scenario(0.0, 2.0 ** -7, True, (), (Outcome(2.0 ** -8, "operation_failure", (TTE,)),),
+                     (1.0,)))
 # A transient callback error once the window is spent (CSOT: ExecutionTimeout).
 @example(sc=Scenario(12345.5, 0.25, True, (_tte(0.25),), (), ()))
 # Unknown commit results until the window is spent.
@@ -1647,12 +1818,20 @@ def _tte(duration: float = 0.0) -> Outcome:
 # A non-PyMongo callback error is re-raised even with a label-like history.
 @example(sc=Scenario(0.0, 120.0, False, (_tte(), Outcome(0.0, "cancelled", (TTE,))), (), ()))
 def test_retry_loop_follows_the_specification(sc: Scenario) -> None:
-    expected_trace, expected_result = reference_with_transaction(sc)
-    trace, result, loop = drive_retry_loop(sc)
+    expected_trace, expected_result, expected_draws = reference_with_transaction(sc)
+    trace, result, loop, jitter = drive_retry_loop(sc)
     assert trace == expected_trace
     assert result == expected_result
+    # The jitter is drawn when, and only when, the specification draws it.
+    assert jitter.calls == expected_draws
     attempts = sum(1 for step in expected_trace if step[0] == "callback")
     assert loop.attempt == attempts
+    # total_backoff is what was slept, added up in order as the loop adds it.
+    slept = 0.0
+    for step in trace:
+        if step[0] == "sleep":
+            slept += step[1]
+    assert loop.total_backoff == slept
 
 
 # -- no test may leak a retry policy -----------------------------------------------
@@ -1703,78 +1882,3 @@ def test_observe_refuses_an_unknown_state_even_while_a_start_is_pending() -> Non
     with pytest.raises(txcore.CoreDisagreement, match="unknown PyMongo transaction state 99"):
         core.observe(99)
     assert core.start_pending and core.state == txcore.TXN_STARTING
-
-
-# -- new_session: start_session's constructor ----------------------------------------------
-
-
-class _SessionSubclass(txcore.SessionBase):
-    __slots__ = ()
-
-
-def test_new_session_fills_what_the_constructor_fills() -> None:
-    delegate, client, listeners = object(), object(), (object(),)
-    built = txcore.new_session(_SessionSubclass, delegate, client, True, 2.5, listeners)
-    called = _SessionSubclass(delegate, client, True, 2.5, listeners)
-    for session in (built, called):
-        assert type(session) is _SessionSubclass
-        assert session._delegate is delegate and session._client is client
-        assert session._core.snapshot and session._core.state == txcore.TXN_NONE
-        assert not session._core.ended and not session._core.start_pending
-        assert session._transaction_context is None and session._fence_collection is None
-    assert built._core is not called._core
-
-
-@pytest.mark.parametrize("given, snapshot", [(None, False), (0, False), (1, True), (True, True)])
-def test_new_session_takes_snapshot_by_truth_value(given: Any, snapshot: bool) -> None:
-    # start_session passes Motor's snapshot argument through as given.
-    session = txcore.new_session(_SessionSubclass, None, None, given, None, ())
-    assert session._core.snapshot is snapshot
-
-
-def test_new_session_refuses_a_class_that_is_no_session() -> None:
-    with pytest.raises(TypeError, match="SessionBase subclass"):
-        txcore.new_session(dict, None, None, False, None, ())
-
-
-# -- what a start without options hands PyMongo ----------------------------------------
-
-
-class _SessionWithHooks(txcore.SessionBase):
-    __slots__ = ()
-
-    def _check_transaction_options(self, options: Any) -> None:
-        pass
-
-    def _new_transaction_context(self) -> Any:
-        return "context"
-
-
-def test_a_start_without_options_hands_over_the_resolved_inherited_options() -> None:
-    session = _SessionWithHooks(None, None)
-    session._inherited_write_concern = False  # acknowledged: no hook call needed
-    core = session._core
-
-    def started(*given: Any) -> Any:
-        session.start_transaction(*given)
-        options = core.pending_options
-        core.abandon_pending_start(txcore.TXN_NONE)
-        return options
-
-    def began(*given: Any) -> Any:
-        loop = session._begin_with_transaction(*given)
-        core.abandon_pending_start(txcore.TXN_NONE)
-        return loop.options
-
-    # Nothing resolved yet: PyMongo is asked to resolve them.
-    assert session._inherited_options is None
-    assert started() is txcore.NO_OPTIONS
-    assert began(None, None, None, None) is txcore.NO_OPTIONS
-    # Once resolved, a start without options passes them...
-    resolved = ("read concern", "write concern", "read preference", 5)
-    session._inherited_options = resolved
-    assert started() is resolved
-    assert began(None, None, None, None) is resolved
-    # ...and a start with options of its own still passes those alone.
-    assert started(None, None, None, 9) == (None, None, None, 9)
-    assert began(None, "w", None, None) == (None, "w", None, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 
 class AsyncioFramework:
@@ -48,3 +48,29 @@ class TornadoFramework:
         from tornado.ioloop import IOLoop
 
         return IOLoop.current()
+
+
+class OnEventLoop:
+    """``io_loop`` and ``get_io_loop()`` for the client and ``ClientEncryption``.
+
+    Each takes Motor's ``io_loop=`` argument and keeps it with
+    :meth:`_use_event_loop`.  Without one, the flavour's current loop is the
+    answer each time it is asked (as in Motor).
+    """
+
+    _framework: ClassVar[Any] = AsyncioFramework
+    _io_loop: Any = None  # none given
+
+    def _use_event_loop(self, io_loop: Any) -> None:
+        """Keep ``io_loop``, checked to be this flavour's kind of event loop (TypeError if not)."""
+        self._framework.check_event_loop(io_loop)
+        self._io_loop = io_loop
+
+    @property
+    def io_loop(self) -> Any:
+        if self._io_loop is None:
+            return self._framework.get_event_loop()
+        return self._io_loop
+
+    def get_io_loop(self) -> Any:
+        return self.io_loop

@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 
-def _loop(owner: Any = None) -> asyncio.AbstractEventLoop:
+def loop_for(owner: Any = None) -> asyncio.AbstractEventLoop:
+    """The loop an operation of ``owner`` (a motorx object) runs on: the running one, else its io_loop."""
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
@@ -171,7 +172,7 @@ def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio
     ``owner`` (a motorx object, for its ``get_io_loop()``) picks the loop
     when none is running.
     """
-    return OperationFuture(coro, _loop(owner))
+    return OperationFuture(coro, loop_for(owner))
 
 
 async def let_called_operations_start() -> None:
@@ -198,7 +199,7 @@ def spawn_background(
     coro: Coroutine[Any, Any, _T], loop: Optional[asyncio.AbstractEventLoop] = None
 ) -> asyncio.Future[_T]:
     """Run ``coro`` as a task held until done, on ``loop`` (default: the running or current one)."""
-    task = (_loop() if loop is None else loop).create_task(coro)
+    task = (loop_for() if loop is None else loop).create_task(coro)
     _background.add(task)
     task.add_done_callback(_background.discard)
     return task

@@ -23,14 +23,8 @@ import aiohttp.web
 import gridfs.errors
 
 from motorx.database import AgnosticDatabase
-from motorx.gridfs import (
-    AgnosticGridOut,
-    _content_type,
-    _etag_matches,
-    _gridfs_etag,
-    _last_modified,
-    _not_modified_since,
-)
+from motorx._http import content_type, file_to_serve, last_modified, not_modified, response_headers
+from motorx.gridfs import AgnosticGridOut
 from motorx.motor_asyncio import AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket
 
 __all__ = ["AIOHTTPGridFS", "get_cache_time", "get_gridfs_file", "set_extra_headers"]
@@ -113,40 +107,18 @@ class AIOHTTPGridFS:
             raise aiohttp.web.HTTPMethodNotAllowed(method=request.method, allowed_methods={"GET", "HEAD"})
 
         try:
-            grid_out = self._get_gridfs_file(self._bucket, filename, request)
-            if inspect.isawaitable(grid_out):
-                grid_out = await grid_out
+            grid_out = await file_to_serve(
+                self._get_gridfs_file(self._bucket, filename, request), "an AsyncIOMotorGridOut"
+            )
         except gridfs.errors.NoFile as exc:
             raise aiohttp.web.HTTPNotFound(text=request.path) from exc
-        if not isinstance(grid_out, AgnosticGridOut):
-            raise TypeError(
-                "get_gridfs_file must return an AsyncIOMotorGridOut (or an awaitable of one), not %r"
-                % (grid_out,)
-            )
 
         response = aiohttp.web.StreamResponse()
-        modified = _last_modified(grid_out)
-        response.last_modified = modified
-        response.headers["Etag"] = '"%s"' % _gridfs_etag(grid_out)
-        mime_type = _content_type(grid_out, request.path)
-        if mime_type:
-            response.content_type = mime_type
-        cache_time = self._get_cache_time(request.path, modified, mime_type)
-        if cache_time > 0:
-            expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=cache_time)
-            response.headers["Expires"] = expires.strftime("%a, %d %b %Y %H:%M:%S GMT")
-            response.headers["Cache-Control"] = "max-age=" + str(cache_time)
-        else:
-            response.headers["Cache-Control"] = "public"
+        mime_type = content_type(grid_out, request.path)
+        cache_time = self._get_cache_time(request.path, last_modified(grid_out), mime_type)
+        response.headers.update(response_headers(grid_out, mime_type, cache_time))
         self._set_extra_headers(response, grid_out)
-
-        # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110).
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            not_modified = _etag_matches(grid_out, if_none_match)
-        else:
-            not_modified = _not_modified_since(grid_out, request.if_modified_since)
-        if not_modified:
+        if not_modified(grid_out, request.headers.get("If-None-Match"), request.if_modified_since):
             response.set_status(304)
             return response
 

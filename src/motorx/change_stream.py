@@ -8,19 +8,18 @@ use (``async for``, ``next()``, ``try_next()`` or ``async with``), as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Generic, Optional
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 
-from motorx._typing import _DocumentType
+from motorx._context import AsyncWithOnly
+from motorx._typing import _ChangeStreamT_co, _DocumentType, _HasChangeStreamClass
 from motorx.session import run_with_session
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-
-class AgnosticChangeStream(Generic[_DocumentType]):
+class AgnosticChangeStream(AsyncWithOnly, Generic[_DocumentType]):
     """A change stream cursor; get one from ``watch()``, never construct it yourself."""
 
     def __init__(
@@ -112,6 +111,9 @@ class AgnosticChangeStream(Generic[_DocumentType]):
         if self._delegate is not None:
             await self._delegate.close()
 
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        await self.close()
+
     def __aiter__(self) -> Self:
         return self
 
@@ -119,22 +121,61 @@ class AgnosticChangeStream(Generic[_DocumentType]):
         return await self.next()
 
     async def __aenter__(self) -> Self:
+        # Entering the block starts the stream (the aggregate is sent).
         await self._started()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
-        await self.close()
-
-    def __enter__(self) -> NoReturn:
-        raise RuntimeError('Use a change stream in "async with", not "with"')
-
-    def __exit__(self, *args: object) -> None:
-        pass
+    def _use_async_with(self) -> Exception:
+        return RuntimeError('Use a change stream in "async with", not "with"')
 
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
+
+
+class ChangeStreamSource:
+    """``watch()`` for a client, database or collection, written once.
+
+    Each class sets ``_change_stream_class`` to its flavour's change stream
+    class, annotated in its document type (not a ClassVar: the annotation
+    needs the type variable); ``watch()`` returns that type, so
+    ``AsyncIOMotorCollection[Doc].watch()`` is an
+    ``AsyncIOMotorChangeStream[Doc]`` for type checkers.
+    """
+
+    __slots__ = ()
+
+    def watch(
+        self: _HasChangeStreamClass[_ChangeStreamT_co],
+        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
+        full_document: Optional[str] = None,
+        resume_after: Optional[Mapping[str, Any]] = None,
+        max_await_time_ms: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        collation: Optional[Any] = None,
+        start_at_operation_time: Optional[Any] = None,
+        session: Any = None,
+        start_after: Optional[Mapping[str, Any]] = None,
+        comment: Optional[Any] = None,
+        full_document_before_change: Optional[str] = None,
+        show_expanded_events: Optional[bool] = None,
+    ) -> _ChangeStreamT_co:
+        """A change stream on this client (the whole deployment), database or collection.
+
+        Returned at once, without I/O; the ``$changeStream`` aggregate is
+        sent on first use.
+        """
+        return self._change_stream_class(
+            self,
+            pipeline,
+            full_document,
+            resume_after,
+            max_await_time_ms,
+            batch_size,
+            collation,
+            start_at_operation_time,
+            session,
+            start_after,
+            comment,
+            full_document_before_change,
+            show_expanded_events,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextvars import ContextVar
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Optional
 
 from pymongo import AsyncMongoClient
@@ -21,18 +21,17 @@ from pymongo.server_selectors import writable_server_selector
 from pymongo.server_type import SERVER_TYPE
 from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
 
-from motorx._framework import AsyncioFramework
-from motorx._txcore import new_session
-from motorx._typing import _DocumentType
+from motorx._framework import OnEventLoop
+from motorx._pymongo_internals import bound_loop, guard_topology
+from motorx._typing import _DatabaseT_co, _DocumentType, _FlavouredClient, _SessionT_co
+from motorx._wrapper import Forwarded, PyMongoWrapper
 from motorx._version import __version__
-from motorx.change_stream import AgnosticChangeStream
+from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.cursor import AgnosticCommandCursor
 from motorx.database import AgnosticDatabase
 from motorx.monitoring import split_listeners
-from motorx.session import AgnosticClientSession, _pymongo_start_session, run_with_session
+from motorx.session import AgnosticClientSession, run_with_session
 from motorx._futures import returns_future, spawn_background
-
-_NOT_GIVEN: Any = object()
 
 # (host, port); PyMongo's own alias allows a None port.
 _Address = tuple[str, Optional[int]]
@@ -81,7 +80,7 @@ def _async_transaction_options(options: Any) -> Any:
     )
 
 
-# -- closing: PyMongo's private names used for close(), all here ------------------
+# -- closing ---------------------------------------------------------------------
 
 # Set, in the task running PyMongo's close, to the AsyncMongoClient it closes:
 # that task may still use the client (endSessions, killCursors).
@@ -93,26 +92,16 @@ _AFTER_CLOSE = "Cannot use MongoClient after close"  # Motor's (synchronous PyMo
 def _refuse_operations(delegate: AsyncMongoClient[Any]) -> None:
     """Make every later operation of ``delegate`` raise Motor's InvalidOperation.
 
-    Every operation (and cursor getMore/killCursors) gets the topology from
-    ``AsyncMongoClient._get_topology()`` (PyMongo 4.13 to 4.20) before
-    selecting a server; this instance's is replaced by one that refuses,
-    except inside the task running PyMongo's close.  (PyMongo refuses by
+    Except inside the task running PyMongo's close.  (PyMongo refuses by
     itself only once its close has finished, and then names AsyncMongoClient.)
     """
-    get_topology = delegate._get_topology
 
-    async def refuse_after_close() -> Any:
+    async def refuse_after_close(get_topology: Callable[[], Awaitable[Any]]) -> Any:
         if _closing_client.get() is delegate:
             return await get_topology()
         raise InvalidOperation(_AFTER_CLOSE)
 
-    delegate._get_topology = refuse_after_close  # type: ignore[method-assign]
-
-
-def _bound_loop(delegate: AsyncMongoClient[Any]) -> Optional[asyncio.AbstractEventLoop]:
-    """The event loop PyMongo bound ``delegate`` to at its first operation (None before)."""
-    loop: Optional[asyncio.AbstractEventLoop] = getattr(delegate, "_loop", None)
-    return loop
+    guard_topology(delegate, refuse_after_close)
 
 
 async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
@@ -133,32 +122,29 @@ async def _close_delegate(delegate: AsyncMongoClient[Any]) -> None:
         raise
 
 
-class AgnosticClient(Generic[_DocumentType]):
+class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoClient[Any]], Generic[_DocumentType]):
     """A connection to MongoDB: every ``AsyncMongoClient`` argument is accepted.
 
     ``io_loop`` (Motor's argument) must be the flavour's event loop type.
     """
 
-    _framework: ClassVar[Any] = AsyncioFramework
-    _database_class: ClassVar[type[AgnosticDatabase]] = AgnosticDatabase
+    # Each flavour sets these to its own classes (the database one annotated
+    # in the client's document type, hence not a ClassVar).
+    _database_class: type[AgnosticDatabase[_DocumentType]] = AgnosticDatabase
     _session_class: ClassVar[type[AgnosticClientSession]] = AgnosticClientSession
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
-    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
+    _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        io_loop = kwargs.pop("io_loop", _NOT_GIVEN)
-        if io_loop is not _NOT_GIVEN:
-            self._framework.check_event_loop(io_loop)
-            self._io_loop: Any = io_loop
-        else:
-            self._io_loop = None
+        if "io_loop" in kwargs:  # even io_loop=None is checked (and refused), as in Motor
+            self._use_event_loop(kwargs.pop("io_loop"))
         given_driver = kwargs.get("driver")
         kwargs["driver"] = _driver_info(self._framework.name, given_driver)
         # motorx's with_transaction listeners come in event_listeners too.
         pymongo_listeners, self._transaction_listeners = split_listeners(kwargs.get("event_listeners"))
         if pymongo_listeners is not None:
             kwargs["event_listeners"] = pymongo_listeners
-        self._delegate: AsyncMongoClient[Any] = AsyncMongoClient(*args, **kwargs)
+        self._delegate = AsyncMongoClient(*args, **kwargs)
         if given_driver and _CAN_APPEND_METADATA:
             # PyMongo 4.14+ only (detected above); looked up by name so that
             # type checking against 4.13, which lacks it, passes too.
@@ -169,67 +155,40 @@ class AgnosticClient(Generic[_DocumentType]):
         # close(): final at once; PyMongo's clean-up task when it needed one.
         self._closed = False
         self._closing: Optional[asyncio.Future[None]] = None
-        # What every session of this client is built with, in one attribute:
-        # this class has __getattr__, which makes each attribute read slower
-        # than a plain object's, and start_session is a hot path.
-        # The last item is what a transaction inherits in a session without
-        # default transaction options, as PyMongo resolved it for the first
-        # one (the client's read concern, write concern and read preference):
-        # None until then.  See AgnosticClientSession._start_in_pymongo.
-        self._session_setup: list[Any] = [
-            self._session_class,
-            self._timeout,
-            self._transaction_listeners,
-            None,
-        ]
-
-    @property
-    def delegate(self) -> AsyncMongoClient[Any]:
-        """The PyMongo ``AsyncMongoClient`` this client wraps."""
-        return self._delegate
-
-    @property
-    def io_loop(self) -> Any:
-        if self._io_loop is None:
-            return self._framework.get_event_loop()
-        return self._io_loop
-
-    def get_io_loop(self) -> Any:
-        return self.io_loop
 
     # -- databases -----------------------------------------------------------
 
-    def __getattr__(self, name: str) -> AgnosticDatabase[_DocumentType]:
+    def __getattr__(self: _FlavouredClient[_DatabaseT_co, Any], name: str) -> _DatabaseT_co:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s database, use client[%r]."
                 % (type(self).__name__, name, name, name)
             )
-        return self[name]
+        return self._database_class(self, name)
 
-    def __getitem__(self, name: str) -> AgnosticDatabase[_DocumentType]:
+    def __getitem__(self: _FlavouredClient[_DatabaseT_co, Any], name: str) -> _DatabaseT_co:
         return self._database_class(self, name)
 
     def get_database(
-        self,
+        self: _FlavouredClient[_DatabaseT_co, Any],
         name: Optional[str] = None,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase[_DocumentType]:
+    ) -> _DatabaseT_co:
         """The database ``name`` (default: the URI's) with these options; no I/O."""
         delegate = self._delegate.get_database(name, codec_options, read_preference, write_concern, read_concern)
         return self._database_class(self, delegate.name, _delegate=delegate)
 
     def get_default_database(
-        self,
+        self: _FlavouredClient[_DatabaseT_co, Any],
         default: Optional[str] = None,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticDatabase[_DocumentType]:
+    ) -> _DatabaseT_co:
         """The URI's database, else ``default``; ConfigurationError if neither."""
         delegate = self._delegate.get_default_database(
             default, codec_options, read_preference, write_concern, read_concern
@@ -243,30 +202,12 @@ class AgnosticClient(Generic[_DocumentType]):
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         if isinstance(obj, AsyncClientSession):
-            session_class, timeout, listeners, inherited = self._session_setup
-            session = new_session(session_class, obj, self, obj.options.snapshot, timeout, listeners)
-            if obj.options.default_transaction_options is None:
-                session._inherited_options = inherited
-            return session
+            return self._session_class(obj, self)
         if isinstance(obj, AsyncChangeStream):
             stream = self._change_stream_class(self)
             stream._delegate = obj
             return stream
         return obj
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, AgnosticClient):
-            return bool(self._delegate == other._delegate)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self._delegate)
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
 
     # -- read-only properties ------------------------------------------------
     #
@@ -330,88 +271,32 @@ class AgnosticClient(Generic[_DocumentType]):
         server = self._writable_server()
         return bool(server is not None and server.server_type == SERVER_TYPE.Mongos)
 
-    @property
-    def nodes(self) -> frozenset[_Address]:
-        """Every server this client currently knows of."""
-        return self._delegate.nodes
-
-    @property
-    def topology_description(self) -> TopologyDescription:
-        return self._delegate.topology_description
-
-    @property
-    def HOST(self) -> str:
-        return self._delegate.HOST
-
-    @property
-    def PORT(self) -> int:
-        return self._delegate.PORT
-
-    @property
-    def options(self) -> Any:
-        return self._delegate.options
-
-    @property
-    def codec_options(self) -> Any:
-        return self._delegate.codec_options
-
-    @property
-    def read_preference(self) -> Any:
-        return self._delegate.read_preference
-
-    @property
-    def write_concern(self) -> Any:
-        return self._delegate.write_concern
-
-    @property
-    def read_concern(self) -> Any:
-        return self._delegate.read_concern
+    nodes: Forwarded[frozenset[_Address]] = Forwarded("Every server this client currently knows of.")
+    topology_description: Forwarded[TopologyDescription] = Forwarded()
+    HOST: Forwarded[str] = Forwarded()
+    PORT: Forwarded[int] = Forwarded()
+    options: Forwarded[Any] = Forwarded()
 
     # -- sessions ------------------------------------------------------------
 
     async def start_session(
-        self,
+        self: _FlavouredClient[Any, _SessionT_co],
         causal_consistency: Optional[bool] = None,
         default_transaction_options: Optional[TransactionOptions] = None,
         snapshot: Optional[bool] = False,
-    ) -> AgnosticClientSession:
+    ) -> _SessionT_co:
         """Start a logical session; use ``async with await client.start_session() as s``."""
         # Motor users pass pymongo.client_session.TransactionOptions; on some
         # PyMongo releases the async session needs its own class.
         options: Any = default_transaction_options
         if options is not None:
             options = _async_transaction_options(options)
-        # PyMongo's public start_session() only forwards to _start_session(False,
-        # **options); calling that directly saves a frame per session (4.13 to
-        # 4.20), and passing only the options given saves building keywords
-        # SessionOptions would fill with the same defaults.
-        if _pymongo_start_session is not None:
-            if causal_consistency is None and options is None and snapshot is False:
-                delegate: AsyncClientSession = _pymongo_start_session(self._delegate, False)
-            else:
-                delegate = _pymongo_start_session(
-                    self._delegate,
-                    False,
-                    causal_consistency=causal_consistency,
-                    default_transaction_options=options,
-                    snapshot=snapshot,
-                )
-        else:
-            delegate = self._delegate.start_session(
-                causal_consistency=causal_consistency,
-                default_transaction_options=options,
-                snapshot=snapshot,
-            )
-        session_class, timeout, listeners, inherited = self._session_setup
-        # new_session takes the snapshot flag by truth value, like bool().
-        session: AgnosticClientSession = new_session(session_class, delegate, self, snapshot, timeout, listeners)
-        if options is None:
-            session._inherited_options = inherited
-        return session
-
-    def _learn_inherited_transaction_options(self, resolved: tuple[Any, ...]) -> None:
-        """Keep what PyMongo resolved for a session without default transaction options."""
-        self._session_setup[3] = resolved
+        delegate = self._delegate.start_session(
+            causal_consistency=causal_consistency,
+            default_transaction_options=options,
+            snapshot=snapshot,
+        )
+        return self._session_class(delegate, self)
 
     # -- commands ------------------------------------------------------------
 
@@ -457,38 +342,6 @@ class AgnosticClient(Generic[_DocumentType]):
             },
         )
 
-    def watch(
-        self,
-        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-        full_document: Optional[str] = None,
-        resume_after: Optional[Mapping[str, Any]] = None,
-        max_await_time_ms: Optional[int] = None,
-        batch_size: Optional[int] = None,
-        collation: Optional[Any] = None,
-        start_at_operation_time: Optional[Any] = None,
-        session: Any = None,
-        start_after: Optional[Mapping[str, Any]] = None,
-        comment: Optional[Any] = None,
-        full_document_before_change: Optional[str] = None,
-        show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream[_DocumentType]:
-        """A change stream on the whole deployment, at once; starts on first use."""
-        return self._change_stream_class(
-            self,
-            pipeline,
-            full_document,
-            resume_after,
-            max_await_time_ms,
-            batch_size,
-            collation,
-            start_at_operation_time,
-            session,
-            start_after,
-            comment,
-            full_document_before_change,
-            show_expanded_events,
-        )
-
     @returns_future
     async def drop_database(self, name_or_database: Any, session: Any = None, comment: Any = None) -> None:
         if isinstance(name_or_database, AgnosticDatabase):
@@ -510,7 +363,7 @@ class AgnosticClient(Generic[_DocumentType]):
         # closes itself as close() does with no loop running.
         if getattr(self, "_closed", True) or sys.is_finalizing():
             return
-        bound = _bound_loop(self._delegate)
+        bound = bound_loop(self._delegate)
         if bound is None or bound.is_running() or bound.is_closed():
             return
         if asyncio._get_running_loop() is not None:
@@ -541,7 +394,7 @@ class AgnosticClient(Generic[_DocumentType]):
         self._closed = True
         delegate = self._delegate
         _refuse_operations(delegate)
-        bound = _bound_loop(delegate)
+        bound = bound_loop(delegate)
         try:
             running: Optional[asyncio.AbstractEventLoop] = asyncio.get_running_loop()
         except RuntimeError:

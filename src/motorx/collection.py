@@ -24,8 +24,16 @@ from pymongo.results import (
     UpdateResult,
 )
 
-from motorx._typing import _DocumentType
-from motorx.change_stream import AgnosticChangeStream
+from motorx._typing import (
+    _CursorT_co,
+    _DatabaseT_co,
+    _DocumentType,
+    _FlavouredCollection,
+    _LatentCursorT_co,
+    _RawBatchCursorT_co,
+)
+from motorx._wrapper import NamespaceWrapper
+from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.cursor import (
     AgnosticCommandCursor,
     AgnosticCursor,
@@ -41,14 +49,19 @@ if TYPE_CHECKING:
     from motorx.database import AgnosticDatabase
 
 
-class AgnosticCollection(Generic[_DocumentType]):
+class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[Any]], Generic[_DocumentType]):
     """A MongoDB collection; get one with ``db.name``, ``db[name]`` or ``db.get_collection``."""
 
-    _cursor_class: ClassVar[type[AgnosticCursor]] = AgnosticCursor
-    _raw_batch_cursor_class: ClassVar[type[AgnosticRawBatchCursor]] = AgnosticRawBatchCursor
+    # Each flavour sets these to its own classes, those find() and
+    # aggregate() return in the collection's document type (hence not
+    # ClassVars), and declares its database's class.
+    _cursor_class: type[AgnosticCursor[_DocumentType]] = AgnosticCursor
+    _raw_batch_cursor_class: type[AgnosticRawBatchCursor[_DocumentType]] = AgnosticRawBatchCursor
     _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
-    _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
-    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
+    _latent_command_cursor_class: type[AgnosticLatentCommandCursor[_DocumentType]] = AgnosticLatentCommandCursor
+    _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
+    _database: AgnosticDatabase[_DocumentType]
+    _kind = "Collection"
 
     def __init__(
         self,
@@ -73,46 +86,24 @@ class AgnosticCollection(Generic[_DocumentType]):
                 write_concern=write_concern,
                 read_concern=read_concern,
             )
-        self._delegate: AsyncCollection[Any] = _delegate
+        self._delegate = _delegate
 
     # -- identity ------------------------------------------------------------
 
     @property
-    def delegate(self) -> AsyncCollection[Any]:
-        """The PyMongo ``AsyncCollection`` this collection wraps."""
-        return self._delegate
-
-    @property
-    def database(self) -> AgnosticDatabase[_DocumentType]:
+    def database(self: _FlavouredCollection[Any, Any, Any, _DatabaseT_co]) -> _DatabaseT_co:
         """The motorx database this collection belongs to."""
         return self._database
-
-    @property
-    def name(self) -> str:
-        return self._delegate.name
 
     @property
     def full_name(self) -> str:
         return self._delegate.full_name
 
-    @property
-    def codec_options(self) -> Any:
-        return self._delegate.codec_options
+    def _parent(self) -> AgnosticDatabase[_DocumentType]:
+        return self._database
 
-    @property
-    def read_preference(self) -> Any:
-        return self._delegate.read_preference
-
-    @property
-    def write_concern(self) -> Any:
-        return self._delegate.write_concern
-
-    @property
-    def read_concern(self) -> Any:
-        return self._delegate.read_concern
-
-    def get_io_loop(self) -> Any:
-        return self._database.get_io_loop()
+    def _with_delegate(self, delegate: AsyncCollection[Any]) -> Self:
+        return type(self)(self._database, delegate.name, _delegate=delegate)
 
     def __getattr__(self, name: str) -> Self:
         # Sub-collections: db.fs.files is the collection "fs.files".
@@ -125,24 +116,12 @@ class AgnosticCollection(Generic[_DocumentType]):
         return self[name]
 
     def __getitem__(self, name: str) -> Self:
-        full_name = "%s.%s" % (self.name, name)
-        return type(self)(self._database, full_name, _delegate=self._delegate[name])
-
-    def with_options(
-        self,
-        codec_options: Any = None,
-        read_preference: Any = None,
-        write_concern: Any = None,
-        read_concern: Any = None,
-    ) -> Self:
-        """A copy of this collection with other options (a plain call)."""
-        delegate = self._delegate.with_options(codec_options, read_preference, write_concern, read_concern)
-        return type(self)(self._database, self.name, _delegate=delegate)
+        return self._with_delegate(self._delegate[name])
 
     def wrap(self, obj: Any) -> Any:
         """Wrap a PyMongo async collection, cursor or change stream in its motorx class."""
         if isinstance(obj, AsyncCollection):
-            return type(self)(self._database, obj.name, _delegate=obj)
+            return self._with_delegate(obj)
         if isinstance(obj, AsyncRawBatchCursor):
             return self._raw_batch_cursor_class(obj, self)
         if isinstance(obj, AsyncCursor):
@@ -154,33 +133,6 @@ class AgnosticCollection(Generic[_DocumentType]):
             stream._delegate = obj
             return stream
         return obj
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, AgnosticCollection):
-            return bool(self._delegate == other._delegate)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self._delegate)
-
-    def __bool__(self) -> bool:
-        raise NotImplementedError(
-            "Collection objects do not implement truth value testing or bool(). "
-            "Please compare with None instead: collection is not None"
-        )
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "'%s' object is not callable. If you meant to call the '%s' method "
-            "on a %s object it is failing because no such method exists."
-            % (type(self).__name__, self.name.split(".")[-1], type(self._database).__name__)
-        )
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
 
     # -- writes --------------------------------------------------------------
 
@@ -439,12 +391,14 @@ class AgnosticCollection(Generic[_DocumentType]):
         """The first matching document or None; takes ``find()``'s arguments."""
         return await run_with_session(self._delegate.find_one, (filter, *args), kwargs)
 
-    def find(self, *args: Any, **kwargs: Any) -> AgnosticCursor[_DocumentType]:
+    def find(self: _FlavouredCollection[_CursorT_co, Any, Any, Any], *args: Any, **kwargs: Any) -> _CursorT_co:
         """A cursor over the matching documents; a plain call, the query runs on iteration."""
         session, args = split_session(args, kwargs)
         return self._cursor_class(self._delegate.find(*args, **kwargs), self, session)
 
-    def find_raw_batches(self, *args: Any, **kwargs: Any) -> AgnosticRawBatchCursor[_DocumentType]:
+    def find_raw_batches(
+        self: _FlavouredCollection[Any, _RawBatchCursorT_co, Any, Any], *args: Any, **kwargs: Any
+    ) -> _RawBatchCursorT_co:
         """Like ``find()``, but each item is a batch of raw BSON bytes."""
         session, args = split_session(args, kwargs)
         return self._raw_batch_cursor_class(self._delegate.find_raw_batches(*args, **kwargs), self, session)
@@ -474,48 +428,23 @@ class AgnosticCollection(Generic[_DocumentType]):
         kwargs.update(session=session, comment=comment, hint=hint)
         return await run_with_session(self._delegate.distinct, (key, filter), kwargs)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
+    def aggregate(
+        self: _FlavouredCollection[Any, Any, _LatentCursorT_co, Any],
+        pipeline: Sequence[Mapping[str, Any]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> _LatentCursorT_co:
         """A cursor for an aggregation, at once; the command runs on first iteration."""
         return self._latent_command_cursor_class(
             self, self._delegate.aggregate, (pipeline, *args), kwargs
         )
 
-    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
+    def aggregate_raw_batches(
+        self: _FlavouredCollection[Any, Any, _LatentCursorT_co, Any], pipeline: Sequence[Mapping[str, Any]], **kwargs: Any
+    ) -> _LatentCursorT_co:
         """Like ``aggregate()``, but each item is a batch of raw BSON bytes."""
         return self._latent_command_cursor_class(
             self, self._delegate.aggregate_raw_batches, (pipeline,), kwargs
-        )
-
-    def watch(
-        self,
-        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-        full_document: Optional[str] = None,
-        resume_after: Optional[Mapping[str, Any]] = None,
-        max_await_time_ms: Optional[int] = None,
-        batch_size: Optional[int] = None,
-        collation: Optional[Any] = None,
-        start_at_operation_time: Optional[Any] = None,
-        session: Any = None,
-        start_after: Optional[Mapping[str, Any]] = None,
-        comment: Optional[Any] = None,
-        full_document_before_change: Optional[str] = None,
-        show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream[_DocumentType]:
-        """A change stream on this collection, at once; it starts on first use."""
-        return self._change_stream_class(
-            self,
-            pipeline,
-            full_document,
-            resume_after,
-            max_await_time_ms,
-            batch_size,
-            collation,
-            start_at_operation_time,
-            session,
-            start_after,
-            comment,
-            full_document_before_change,
-            show_expanded_events,
         )
 
     # -- indexes -------------------------------------------------------------
@@ -545,9 +474,9 @@ class AgnosticCollection(Generic[_DocumentType]):
     def list_indexes(self, session: Any = None, **kwargs: Any) -> AgnosticLatentCommandCursor[MutableMapping[str, Any]]:
         """A cursor over this collection's index documents, at once (listIndexes on iteration)."""
         kwargs["session"] = session
-        return self._latent_command_cursor_class(
-            self, self._delegate.list_indexes, (), kwargs, batch_size_option=False
-        )
+        # The flavour's latent cursor class, here over index documents.
+        cursor_class: type[AgnosticLatentCommandCursor[Any]] = self._latent_command_cursor_class
+        return cursor_class(self, self._delegate.list_indexes, (), kwargs, batch_size_option=False)
 
     @returns_future
     async def index_information(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
@@ -586,9 +515,9 @@ class AgnosticCollection(Generic[_DocumentType]):
 
     def list_search_indexes(self, *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[Mapping[str, Any]]:
         """A cursor over this collection's Atlas Search indexes, at once."""
-        return self._latent_command_cursor_class(
-            self, self._delegate.list_search_indexes, args, kwargs
-        )
+        # The flavour's latent cursor class, here over search index documents.
+        cursor_class: type[AgnosticLatentCommandCursor[Any]] = self._latent_command_cursor_class
+        return cursor_class(self, self._delegate.list_search_indexes, args, kwargs)
 
     # -- the collection itself -----------------------------------------------
 

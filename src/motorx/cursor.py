@@ -21,17 +21,18 @@ import asyncio
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.cursor import AsyncCursor
-from pymongo.cursor_shared import _QUERY_OPTIONS
+from pymongo import CursorType
 from pymongo.errors import InvalidOperation
 
+from motorx._context import AsyncWithCloses
+from motorx._pymongo_internals import cursor_buffered_count, cursor_query_flags
 from motorx._typing import _DocumentType
 from motorx.session import AgnosticClientSession, _TransactionContext, split_session
-from motorx._futures import returns_future, spawn_background, start_operation
+from motorx._futures import loop_for, returns_future, spawn_background, start_operation
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 _C = TypeVar("_C", bound="_BaseCursor")
 _T = TypeVar("_T")
 
-_TAILABLE = _QUERY_OPTIONS["tailable_cursor"]
+_TAILABLE = CursorType.TAILABLE  # the tailable bit of the query flags
 
 
 def _check_length(length: Optional[int]) -> None:
@@ -66,19 +67,7 @@ def run_to_completion(coro: Coroutine[Any, Any, _T]) -> _T:
     raise RuntimeError("motorx: %r unexpectedly needs I/O" % (coro,))
 
 
-def _spawn(coro: Coroutine[Any, Any, Any], io_loop: Any) -> asyncio.Future[Any]:
-    """Run ``coro`` in the background on the running loop (or the cursor's loop).
-
-    The task is held until done (asyncio itself keeps only a weak reference).
-    """
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = getattr(io_loop, "asyncio_loop", io_loop)  # a tornado IOLoop runs on asyncio
-    return spawn_background(coro, loop)
-
-
-class _BaseCursor(Generic[_DocumentType]):
+class _BaseCursor(AsyncWithCloses, Generic[_DocumentType]):
     """What every Motor cursor has; subclasses say how to reach PyMongo's cursor."""
 
     _session: Optional[AgnosticClientSession]
@@ -235,7 +224,7 @@ class _BaseCursor(Generic[_DocumentType]):
         """
         if not callable(callback):
             raise TypeError("callback must be a callable")
-        _spawn(self._each(callback), self.get_io_loop())
+        spawn_background(self._each(callback), loop_for(self))
 
     async def _each(self, callback: Callable[[Any, Optional[BaseException]], Any]) -> None:
         while True:
@@ -253,8 +242,7 @@ class _BaseCursor(Generic[_DocumentType]):
     def _buffer_size(self) -> int:
         """Documents fetched and not handed out yet (Motor's name; its tests read it)."""
         cursor = self._current()
-        # PyMongo's batch buffer is private: without it, only what motorx holds.
-        return len(self._peeked) + len(getattr(cursor, "_data", ()))
+        return len(self._peeked) + cursor_buffered_count(cursor)
 
     async def close(self) -> None:
         """Kill this cursor on the server (nothing to do if it never started).
@@ -267,15 +255,7 @@ class _BaseCursor(Generic[_DocumentType]):
         if cursor is not None:
             await cursor.close()
 
-    async def __aenter__(self: _C) -> _C:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self.close()
 
 
@@ -305,9 +285,9 @@ class AgnosticCursor(_BaseCursor[_DocumentType]):
         return self._delegate
 
     def _is_tailable(self) -> bool:
-        # PyMongo keeps the query flags privately; Motor refused to_list on
-        # tailable cursors (it would never finish) and so does motorx.
-        return bool(getattr(self._delegate, "_query_flags", 0) & _TAILABLE)
+        # Motor refused to_list on tailable cursors (it would never finish)
+        # and so does motorx.
+        return bool(cursor_query_flags(self._delegate) & _TAILABLE)
 
     def __repr__(self) -> str:
         return "%s(%r)" % (type(self).__name__, self._delegate)
@@ -414,7 +394,7 @@ class AgnosticCursor(_BaseCursor[_DocumentType]):
             return self  # never started: nothing to rewind
         self._delegate = old.clone()
         if old.cursor_id:
-            _spawn(old.close(), self.get_io_loop())
+            spawn_background(old.close(), loop_for(self))
         return self
 
     def clone(self) -> Self:

@@ -9,18 +9,26 @@ as in Motor.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Union
 
 from bson.dbref import DBRef
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
-from motorx._typing import _DocumentType
-from motorx.change_stream import AgnosticChangeStream
+from motorx._typing import (
+    _ClientT_co,
+    _CollectionT_co,
+    _CommandCursorT_co,
+    _DocumentType,
+    _FlavouredDatabase,
+    _LatentCursorT_co,
+)
+from motorx._wrapper import NamespaceWrapper
+from motorx.change_stream import AgnosticChangeStream, ChangeStreamSource
 from motorx.collection import AgnosticCollection
 from motorx.cursor import AgnosticCommandCursor, AgnosticLatentCommandCursor
-from motorx.session import run_with_session, split_session
+from motorx.session import AgnosticClientSession, run_with_session, split_session
 from motorx._futures import returns_future
 
 if TYPE_CHECKING:
@@ -35,135 +43,85 @@ def _unwrap_collection(name_or_collection: Any) -> Any:
     return name_or_collection
 
 
-class AgnosticDatabase(Generic[_DocumentType]):
+async def _open_command_cursor(
+    method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[AsyncCommandCursor[Any], Optional[AgnosticClientSession]]:
+    """Run a command that answers with a cursor: PyMongo's cursor and the motorx session it uses.
+
+    The command goes through the session's gate; the motorx cursor built on
+    the result keeps the session for its getMores.
+    """
+    session, args = split_session(args, kwargs)
+    if session is None:
+        return await method(*args, **kwargs), None
+    gate = await session._enter_operation()
+    try:
+        return await method(*args, **kwargs), session
+    finally:
+        session._leave_gate(gate)
+
+
+class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]], Generic[_DocumentType]):
     """A MongoDB database; get one with ``client.name``, ``client[name]`` or ``get_database``."""
 
-    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
-    _command_cursor_class: ClassVar[type[AgnosticCommandCursor]] = AgnosticCommandCursor
-    _latent_command_cursor_class: ClassVar[type[AgnosticLatentCommandCursor]] = AgnosticLatentCommandCursor
-    _change_stream_class: ClassVar[type[AgnosticChangeStream]] = AgnosticChangeStream
+    # Each flavour sets these to its own classes, in the database's document
+    # type (hence not ClassVars), and declares its client's class.
+    _collection_class: type[AgnosticCollection[_DocumentType]] = AgnosticCollection
+    _command_cursor_class: type[AgnosticCommandCursor[_DocumentType]] = AgnosticCommandCursor
+    _latent_command_cursor_class: type[AgnosticLatentCommandCursor[_DocumentType]] = AgnosticLatentCommandCursor
+    _change_stream_class: type[AgnosticChangeStream[_DocumentType]] = AgnosticChangeStream
+    _client: AgnosticClient[_DocumentType]
+    _kind = "Database"
 
     def __init__(self, client: AgnosticClient, name: str, **kwargs: Any) -> None:
         self._client = client
         delegate = kwargs.pop("_delegate", None)
         if delegate is None:
             delegate = client.delegate.get_database(name, **kwargs)
-        self._delegate: AsyncDatabase[Any] = delegate
+        self._delegate = delegate
 
     @property
-    def delegate(self) -> AsyncDatabase[Any]:
-        """The PyMongo ``AsyncDatabase`` this database wraps."""
-        return self._delegate
-
-    @property
-    def client(self) -> AgnosticClient[_DocumentType]:
+    def client(self: _FlavouredDatabase[Any, _ClientT_co, Any, Any]) -> _ClientT_co:
         """The motorx client this database belongs to."""
         return self._client
 
-    @property
-    def name(self) -> str:
-        return self._delegate.name
+    def _parent(self) -> AgnosticClient[_DocumentType]:
+        return self._client
 
-    @property
-    def codec_options(self) -> Any:
-        return self._delegate.codec_options
+    def _with_delegate(self, delegate: AsyncDatabase[Any]) -> Self:
+        return type(self)(self._client, delegate.name, _delegate=delegate)
 
-    @property
-    def read_preference(self) -> Any:
-        return self._delegate.read_preference
-
-    @property
-    def write_concern(self) -> Any:
-        return self._delegate.write_concern
-
-    @property
-    def read_concern(self) -> Any:
-        return self._delegate.read_concern
-
-    def get_io_loop(self) -> Any:
-        return self._client.get_io_loop()
-
-    def __getattr__(self, name: str) -> AgnosticCollection[_DocumentType]:
+    def __getattr__(self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any], name: str) -> _CollectionT_co:
         if name.startswith("_"):
             raise AttributeError(
                 "%s has no attribute %r. To access the %s collection, use database[%r]."
                 % (type(self).__name__, name, name, name)
             )
-        return self[name]
+        return self._collection_class(self, name)
 
-    def __getitem__(self, name: str) -> AgnosticCollection[_DocumentType]:
+    def __getitem__(self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any], name: str) -> _CollectionT_co:
         return self._collection_class(self, name)
 
     def get_collection(
-        self,
+        self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any],
         name: str,
         codec_options: Any = None,
         read_preference: Any = None,
         write_concern: Any = None,
         read_concern: Any = None,
-    ) -> AgnosticCollection[_DocumentType]:
+    ) -> _CollectionT_co:
         """The collection ``name`` with these options (a plain call, no I/O)."""
-        delegate = self._delegate.get_collection(name, codec_options, read_preference, write_concern, read_concern)
-        return self._collection_class(self, name, _delegate=delegate)
-
-    def with_options(
-        self,
-        codec_options: Any = None,
-        read_preference: Any = None,
-        write_concern: Any = None,
-        read_concern: Any = None,
-    ) -> Self:
-        """A copy of this database with other options (a plain call)."""
-        delegate = self._delegate.with_options(codec_options, read_preference, write_concern, read_concern)
-        return type(self)(self._client, self.name, _delegate=delegate)
+        return self._collection_class(self, name, codec_options, read_preference, write_concern, read_concern)
 
     def wrap(self, obj: Any) -> Any:
         """Wrap a PyMongo async collection, database or command cursor in its motorx class."""
         if isinstance(obj, AsyncCollection):
             return self._collection_class(self, obj.name, _delegate=obj)
         if isinstance(obj, AsyncDatabase):
-            return type(self)(self._client, obj.name, _delegate=obj)
+            return self._with_delegate(obj)
         if isinstance(obj, AsyncCommandCursor):
             return self._command_cursor_class(obj, self)
         return obj
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, AgnosticDatabase):
-            return bool(self._delegate == other._delegate)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(self._delegate)
-
-    def __bool__(self) -> bool:
-        raise NotImplementedError(
-            "Database objects do not implement truth value testing or bool(). "
-            "Please compare with None instead: database is not None"
-        )
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "'%s' object is not callable. If you meant to call the '%s' method "
-            "on a %s object it is failing because no such method exists."
-            % (type(self).__name__, self.name, type(self._client).__name__)
-        )
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
-
-    async def _command_cursor(self, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AgnosticCommandCursor:
-        session, args = split_session(args, kwargs)
-        if session is None:
-            return self._command_cursor_class(await method(*args, **kwargs), self, session)
-        gate = await session._enter_operation()
-        try:
-            cursor = await method(*args, **kwargs)
-        finally:
-            session._leave_gate(gate)
-        return self._command_cursor_class(cursor, self, session)
 
     # -- commands ------------------------------------------------------------
 
@@ -193,7 +151,7 @@ class AgnosticDatabase(Generic[_DocumentType]):
         return await run_with_session(self._delegate.command, (command,), kwargs)
 
     async def cursor_command(
-        self,
+        self: _FlavouredDatabase[Any, Any, _CommandCursorT_co, Any],
         command: Union[str, MutableMapping[str, Any]],
         value: Any = 1,
         read_preference: Any = None,
@@ -202,7 +160,7 @@ class AgnosticDatabase(Generic[_DocumentType]):
         comment: Optional[Any] = None,
         max_await_time_ms: Optional[int] = None,
         **kwargs: Any,
-    ) -> AgnosticCommandCursor[_DocumentType]:
+    ) -> _CommandCursorT_co:
         """Run a command whose reply is a cursor; returns a motorx command cursor."""
         kwargs.update(
             value=value,
@@ -212,48 +170,22 @@ class AgnosticDatabase(Generic[_DocumentType]):
             comment=comment,
             max_await_time_ms=max_await_time_ms,
         )
-        return await self._command_cursor(self._delegate.cursor_command, (command,), kwargs)
+        cursor, motorx_session = await _open_command_cursor(self._delegate.cursor_command, (command,), kwargs)
+        return self._command_cursor_class(cursor, self, motorx_session)
 
-    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any) -> AgnosticLatentCommandCursor[_DocumentType]:
+    def aggregate(
+        self: _FlavouredDatabase[Any, Any, Any, _LatentCursorT_co],
+        pipeline: Sequence[Mapping[str, Any]],
+        *args: Any,
+        **kwargs: Any,
+    ) -> _LatentCursorT_co:
         """A database aggregation (``$currentOp`` and the like), at once; runs on iteration."""
         return self._latent_command_cursor_class(self, self._delegate.aggregate, (pipeline, *args), kwargs)
-
-    def watch(
-        self,
-        pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-        full_document: Optional[str] = None,
-        resume_after: Optional[Mapping[str, Any]] = None,
-        max_await_time_ms: Optional[int] = None,
-        batch_size: Optional[int] = None,
-        collation: Optional[Any] = None,
-        start_at_operation_time: Optional[Any] = None,
-        session: Any = None,
-        start_after: Optional[Mapping[str, Any]] = None,
-        comment: Optional[Any] = None,
-        full_document_before_change: Optional[str] = None,
-        show_expanded_events: Optional[bool] = None,
-    ) -> AgnosticChangeStream[_DocumentType]:
-        """A change stream on every collection of this database, at once; starts on first use."""
-        return self._change_stream_class(
-            self,
-            pipeline,
-            full_document,
-            resume_after,
-            max_await_time_ms,
-            batch_size,
-            collation,
-            start_at_operation_time,
-            session,
-            start_after,
-            comment,
-            full_document_before_change,
-            show_expanded_events,
-        )
 
     # -- collections ---------------------------------------------------------
 
     async def create_collection(
-        self,
+        self: _FlavouredDatabase[_CollectionT_co, Any, Any, Any],
         name: str,
         codec_options: Any = None,
         read_preference: Any = None,
@@ -262,7 +194,7 @@ class AgnosticDatabase(Generic[_DocumentType]):
         session: Any = None,
         check_exists: Optional[bool] = True,
         **kwargs: Any,
-    ) -> AgnosticCollection[_DocumentType]:
+    ) -> _CollectionT_co:
         """Create a collection explicitly (with options); returns the motorx collection."""
         kwargs.update(
             codec_options=codec_options,
@@ -309,7 +241,10 @@ class AgnosticDatabase(Generic[_DocumentType]):
     ) -> AgnosticCommandCursor[MutableMapping[str, Any]]:
         """A cursor over the collections' descriptions (awaited, as in Motor)."""
         kwargs.update(session=session, filter=filter, comment=comment)
-        return await self._command_cursor(self._delegate.list_collections, (), kwargs)
+        cursor, motorx_session = await _open_command_cursor(self._delegate.list_collections, (), kwargs)
+        # The flavour's command cursor class, here over collection descriptions.
+        cursor_class: type[AgnosticCommandCursor[Any]] = self._command_cursor_class
+        return cursor_class(cursor, self, motorx_session)
 
     @returns_future
     async def validate_collection(

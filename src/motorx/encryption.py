@@ -9,34 +9,20 @@ PyMongo's own ``ConfigurationError``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, Optional
+from typing import Any, Generic, Optional
 
 from pymongo.asynchronous.encryption import AsyncClientEncryption
-from pymongo.errors import InvalidOperation
 
-from motorx._framework import AsyncioFramework
+from motorx._context import AsyncWithOnly
+from motorx._framework import OnEventLoop
 from motorx._typing import _DocumentType
+from motorx._pymongo_internals import ClientEncryptionWithMotorMessages
 from motorx.cursor import AgnosticCursor
 from motorx._futures import returns_future
 
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
-
-class _ClientEncryption(AsyncClientEncryption[Any]):
-    """PyMongo's client encryption, refusing use after close with Motor's message."""
-
-    def _check_closed(self) -> None:
-        # PyMongo's check, called by each of its methods, says "AsyncClientEncryption".
-        if self._encryption is None:
-            raise InvalidOperation("Cannot use closed ClientEncryption")
-
-
-class AgnosticClientEncryption(Generic[_DocumentType]):
+class AgnosticClientEncryption(AsyncWithOnly, OnEventLoop, Generic[_DocumentType]):
     """Explicit encryption and data key management, every operation a coroutine."""
-
-    _framework: ClassVar[Any] = AsyncioFramework
 
     def __init__(
         self,
@@ -53,14 +39,13 @@ class AgnosticClientEncryption(Generic[_DocumentType]):
         ``io_loop`` an event loop of this flavour.
         """
         if io_loop is not None:
-            self._framework.check_event_loop(io_loop)
-        self._io_loop = io_loop
+            self._use_event_loop(io_loop)
         self._key_vault_client = key_vault_client
         pymongo_client = getattr(key_vault_client, "delegate", key_vault_client)
         extra: dict[str, Any] = {}
         if key_expiration_ms is not None:
             extra["key_expiration_ms"] = key_expiration_ms
-        self._delegate: AsyncClientEncryption[Any] = _ClientEncryption(
+        self._delegate: AsyncClientEncryption[Any] = ClientEncryptionWithMotorMessages(
             kms_providers, key_vault_namespace, pymongo_client, codec_options, kms_tls_options, **extra
         )
         self._key_vault_namespace = key_vault_namespace
@@ -69,15 +54,6 @@ class AgnosticClientEncryption(Generic[_DocumentType]):
     def delegate(self) -> AsyncClientEncryption[Any]:
         """The PyMongo ``AsyncClientEncryption`` this object wraps."""
         return self._delegate
-
-    @property
-    def io_loop(self) -> Any:
-        if self._io_loop is None:
-            return self._framework.get_event_loop()
-        return self._io_loop
-
-    def get_io_loop(self) -> Any:
-        return self.io_loop
 
     # -- data keys -----------------------------------------------------------
 
@@ -195,19 +171,6 @@ class AgnosticClientEncryption(Generic[_DocumentType]):
     async def close(self) -> None:
         await self._delegate.close()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self.close()
 
-    def __enter__(self) -> NoReturn:
-        raise RuntimeError(f'Use {type(self).__name__} in "async with", not "with"')
-
-    def __exit__(self, *args: object) -> None:
-        pass

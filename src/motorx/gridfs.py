@@ -29,12 +29,10 @@ Differences from Motor, on purpose (each keeps Motor code working):
 from __future__ import annotations
 
 import asyncio
-import datetime
 import inspect
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import Any, ClassVar, NoReturn, Optional, Union
 
 from bson.objectid import ObjectId
@@ -49,7 +47,10 @@ from gridfs.errors import NoFile
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import InvalidOperation
 
+from motorx._context import AsyncWithCloses
 from motorx.collection import AgnosticCollection
+from motorx._pymongo_internals import bucket_files_collection, grid_out_document
+from motorx._wrapper import Forwarded
 from motorx.cursor import AgnosticCursor, _check_length
 from motorx.database import AgnosticDatabase
 from motorx.session import AgnosticClientSession, check_session_type
@@ -83,67 +84,48 @@ def _pymongo_session(session: _SessionArg) -> Optional[AsyncClientSession]:
     return session
 
 
-def _gridfs_etag(grid_out: AgnosticGridOut) -> str:
-    """A strong validator for a GridFS file without reading its content.
+class _GridFile(AsyncWithCloses):
+    """What a GridOut and a GridIn share: their root collection and the file's fields.
 
-    Computed from ``_id``, ``length`` and ``uploadDate`` exactly as Motor's
-    web helpers did, so ETags that browsers cached stay valid after switching.
+    The fields are read from PyMongo's object: a GridOut's once it is opened,
+    a GridIn's ``length`` and ``upload_date`` only once it is closed
+    (AttributeError before, as in Motor).
     """
-    import hashlib
 
-    digest = hashlib.sha256(str(grid_out._id).encode("utf8"))
-    digest.update(str(grid_out.length).encode("utf8"))
-    digest.update(str(grid_out.upload_date).encode("utf8"))
-    return digest.hexdigest()
+    # The flavour's collection class: the root collection must be one of them.
+    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
+    _delegate: Union[AsyncGridOut, AsyncGridIn]
+    _root_collection: AgnosticCollection
 
+    def _check_root_collection(self, root_collection: AgnosticCollection) -> None:
+        if not isinstance(root_collection, self._collection_class):
+            raise TypeError(
+                "First argument to %s must be %s, not %r"
+                % (type(self).__name__, self._collection_class.__name__, root_collection)
+            )
 
-def _last_modified(grid_out: AgnosticGridOut) -> datetime.datetime:
-    """The file's upload time as an aware UTC datetime, to the second (HTTP's precision)."""
-    uploaded: datetime.datetime = grid_out.upload_date
-    if uploaded.tzinfo is None:
-        # PyMongo decodes BSON dates as naive UTC unless the client is tz_aware.
-        uploaded = uploaded.replace(tzinfo=datetime.timezone.utc)
-    return uploaded.astimezone(datetime.timezone.utc).replace(microsecond=0)
+    @property
+    def io_loop(self) -> Any:
+        return self.get_io_loop()
 
+    def get_io_loop(self) -> Any:
+        return self._root_collection.get_io_loop()
 
-def _not_modified_since(grid_out: AgnosticGridOut, if_modified_since: Optional[datetime.datetime]) -> bool:
-    """Whether an ``If-Modified-Since`` time (None if absent or unparsable) covers the file."""
-    if if_modified_since is None:
-        return False
-    if if_modified_since.tzinfo is None:
-        if_modified_since = if_modified_since.replace(tzinfo=datetime.timezone.utc)
-    return if_modified_since >= _last_modified(grid_out)
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__, self._delegate)
 
+    # -- the file document ---------------------------------------------------------
 
-def _etag_matches(grid_out: AgnosticGridOut, if_none_match: Optional[str]) -> bool:
-    """Whether an ``If-None-Match`` header names this file's ETag (or is ``*``)."""
-    if not if_none_match:
-        return False
-    etag = _gridfs_etag(grid_out)
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate.startswith("W/"):
-            candidate = candidate[2:]
-        if candidate == "*" or candidate.strip('"') == etag:
-            return True
-    return False
+    _id: Forwarded[Any] = Forwarded()
+    filename: Forwarded[Optional[str]] = Forwarded()
+    name: Forwarded[Optional[str]] = Forwarded()
+    content_type: Forwarded[Optional[str]] = Forwarded()
+    chunk_size: Forwarded[int] = Forwarded()
+    length: Forwarded[int] = Forwarded("The length in bytes (a GridIn's: only once the file is closed).")
+    upload_date: Forwarded[Any] = Forwarded("When the file was stored (a GridIn's: only once it is closed).")
 
 
-def _content_type(grid_out: AgnosticGridOut, path: str) -> Optional[str]:
-    """The file's type: its ``contentType`` field, its metadata's, or a guess from the path."""
-    import mimetypes
-
-    content_type = grid_out.content_type
-    if content_type is None:
-        metadata = grid_out.metadata
-        if isinstance(metadata, Mapping) and isinstance(metadata.get("contentType"), str):
-            content_type = metadata["contentType"]
-    if content_type is None:
-        content_type, _encoding = mimetypes.guess_type(path)
-    return content_type
-
-
-class AgnosticGridOut:
+class AgnosticGridOut(_GridFile):
     """A GridFS file being read; Motor's ``MotorGridOut``.
 
     Get one from :meth:`AgnosticGridFSBucket.open_download_stream` (opened
@@ -151,8 +133,7 @@ class AgnosticGridOut:
     or any read) before its attributes are read, as in Motor.
     """
 
-    # The flavour's collection class: the root collection must be one of them.
-    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
+    _delegate: AsyncGridOut
 
     def __init__(
         self,
@@ -162,11 +143,7 @@ class AgnosticGridOut:
         delegate: Optional[AsyncGridOut] = None,
         session: _SessionArg = None,
     ) -> None:
-        if not isinstance(root_collection, self._collection_class):
-            raise TypeError(
-                "First argument to %s must be %s, not %r"
-                % (type(self).__name__, self._collection_class.__name__, root_collection)
-            )
+        self._check_root_collection(root_collection)
         if delegate is None:
             delegate = AsyncGridOut(
                 root_collection.delegate,
@@ -182,56 +159,16 @@ class AgnosticGridOut:
         self._close_task: Optional[asyncio.Future[None]] = None
         self._closed = False
 
-    # -- identity --------------------------------------------------------------
-
     @property
     def delegate(self) -> AsyncGridOut:
         """The PyMongo ``AsyncGridOut`` (Motor's was the synchronous ``GridOut``)."""
         return self._delegate
 
-    @property
-    def io_loop(self) -> Any:
-        return self.get_io_loop()
-
-    def get_io_loop(self) -> Any:
-        return self._root_collection.get_io_loop()
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
-
-    # -- the file document (needs the file opened) -----------------------------
-
-    @property
-    def _id(self) -> Any:
-        return self._delegate._id
-
-    @property
-    def filename(self) -> Optional[str]:
-        return self._delegate.filename
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._delegate.name
-
-    @property
-    def length(self) -> int:
-        return self._delegate.length
-
-    @property
-    def chunk_size(self) -> int:
-        return self._delegate.chunk_size
-
-    @property
-    def upload_date(self) -> Any:
-        return self._delegate.upload_date
+    # -- the file document (needs the file opened): more fields ---------------
 
     @property
     def metadata(self) -> Optional[Mapping[str, Any]]:
         return self._delegate.metadata
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self._delegate.content_type
 
     @property
     def aliases(self) -> Optional[list[str]]:
@@ -252,13 +189,12 @@ class AgnosticGridOut:
     __iter__ = None
 
     def _file_document(self) -> Mapping[str, Any]:
-        # AsyncGridOut keeps the document in ``_file`` once opened (4.13-4.20).
-        document = self._delegate._file
+        document = grid_out_document(self._delegate)
         if not document:
             raise InvalidOperation(
                 "You must call %s.open() before accessing the file document" % type(self).__name__
             )
-        return document  # type: ignore[no-any-return]
+        return document
 
     # -- reading ---------------------------------------------------------------
 
@@ -351,15 +287,8 @@ class AgnosticGridOut:
         """True once ``close()`` was called (its cursor clean-up may still be running)."""
         return self._closed or bool(self._delegate.closed)
 
-    async def __aenter__(self) -> AgnosticGridOut:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        # Unlike close(), waits for the cursor clean-up.
         self._pending_seek = None
         self._closed = True
         if self._close_task is not None:
@@ -411,17 +340,15 @@ async def _readable_source(data: Any) -> Any:
     return data
 
 
-class AgnosticGridIn:
+class AgnosticGridIn(_GridFile):
     """A GridFS file being written; Motor's ``MotorGridIn``.
 
     Get one from :meth:`AgnosticGridFSBucket.open_upload_stream`; ``await
     write(...)`` then ``await close()``, or ``async with``.
     """
 
-    _collection_class: ClassVar[type[AgnosticCollection]] = AgnosticCollection
     # Set with object.__setattr__: this class's __setattr__ writes file fields.
     _delegate: AsyncGridIn
-    _root_collection: AgnosticCollection
 
     def __init__(
         self,
@@ -430,11 +357,7 @@ class AgnosticGridIn:
         session: _SessionArg = None,
         **kwargs: Any,
     ) -> None:
-        if not isinstance(root_collection, self._collection_class):
-            raise TypeError(
-                "First argument to %s must be %s, not %r"
-                % (type(self).__name__, self._collection_class.__name__, root_collection)
-            )
+        self._check_root_collection(root_collection)
         if delegate is None:
             delegate = AsyncGridIn(
                 root_collection.delegate, session=_pymongo_session(session), **kwargs
@@ -446,48 +369,6 @@ class AgnosticGridIn:
     def delegate(self) -> AsyncGridIn:
         """The PyMongo ``AsyncGridIn`` (Motor's was the synchronous ``GridIn``)."""
         return self._delegate
-
-    @property
-    def io_loop(self) -> Any:
-        return self.get_io_loop()
-
-    def get_io_loop(self) -> Any:
-        return self._root_collection.get_io_loop()
-
-    def __repr__(self) -> str:
-        return "%s(%r)" % (type(self).__name__, self._delegate)
-
-    # -- the file document -------------------------------------------------------
-
-    @property
-    def _id(self) -> Any:
-        return self._delegate._id
-
-    @property
-    def filename(self) -> Optional[str]:
-        return self._delegate.filename
-
-    @property
-    def name(self) -> Optional[str]:
-        return self._delegate.name
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self._delegate.content_type
-
-    @property
-    def chunk_size(self) -> int:
-        return self._delegate.chunk_size
-
-    @property
-    def length(self) -> int:
-        """The length in bytes; only once the file is closed (AttributeError before)."""
-        return self._delegate.length
-
-    @property
-    def upload_date(self) -> Any:
-        """When the file was stored; only once it is closed (AttributeError before)."""
-        return self._delegate.upload_date
 
     @property
     def closed(self) -> bool:
@@ -552,17 +433,13 @@ class AgnosticGridIn:
     def writeable(self) -> bool:
         return True
 
-    async def __aenter__(self) -> AgnosticGridIn:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
-        # Stores the file on a normal exit; on an error only marks it closed.
-        await self._delegate.__aexit__(exc_type, exc_val, exc_tb)
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        # PyMongo's exit stores the file on a normal exit; on an error it
+        # only marks it closed.
+        if error is None:
+            await self._delegate.__aexit__(None, None, None)
+        else:
+            await self._delegate.__aexit__(type(error), error, error.__traceback__)
 
 
 class AgnosticGridOutCursor(AgnosticCursor):
@@ -824,9 +701,8 @@ class AgnosticGridFSBucket:
         # Not AsyncGridFSBucket.rename: on PyMongo 4.13 its "no such file"
         # message formats the id with %i, so any non-integer id raised a
         # TypeError instead of NoFile.  Same update, same error, every version.
-        # ``_files`` is the bucket's files collection with its write concern.
         pymongo_session = _pymongo_session(session)
-        result = await self._delegate._files.update_one(
+        result = await bucket_files_collection(self._delegate).update_one(
             {"_id": {"$eq": file_id}}, {"$set": {"filename": new_filename}}, session=pymongo_session
         )
         if not result.matched_count:

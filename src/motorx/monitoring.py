@@ -35,6 +35,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
+from motorx._pymongo_internals import error_labels
+from motorx._txcore import GIVE_UP, RAISE, RETRY_COMMIT, RETRY_TRANSACTION
+
 __all__ = [
     "GIVE_UP",
     "RAISE",
@@ -54,11 +57,9 @@ __all__ = [
 
 _LOGGER = logging.getLogger("motorx.monitoring")
 
-# The decisions a failure event reports.
-RETRY_TRANSACTION = "retry_transaction"
-RETRY_COMMIT = "retry_commit"
-RAISE = "raise"             # the error itself is raised
-GIVE_UP = "give_up"         # a retry was due but the window is spent: GaveUpEvent follows
+# The decisions a failure event reports are the core's own: RETRY_TRANSACTION,
+# RETRY_COMMIT, RAISE (the error itself is raised) and GIVE_UP (a retry was
+# due but the window is spent: a GaveUpEvent follows).
 
 
 class _TransactionEvent:
@@ -126,7 +127,7 @@ class _FailureEvent(_TransactionEvent):
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return tuple(getattr(self.error, "_error_labels", ()) or ())
+        return error_labels(self.error)
 
 
 class CallbackFailedEvent(_FailureEvent):

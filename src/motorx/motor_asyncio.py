@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional
 
 from motorx._typing import _DocumentType
 from motorx._framework import AsyncioFramework
@@ -26,9 +26,7 @@ from motorx.gridfs import (
 from motorx.session import AgnosticClientSession
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, MutableMapping, Sequence
-
-    from pymongo.client_session import TransactionOptions
+    from collections.abc import Mapping, MutableMapping
 
 __all__ = [
     "AsyncIOMotorChangeStream",
@@ -71,94 +69,42 @@ class AsyncIOMotorChangeStream(AgnosticChangeStream[_DocumentType]):
 
 
 class AsyncIOMotorCollection(AgnosticCollection[_DocumentType]):
-    _cursor_class = AsyncIOMotorCursor
-    _raw_batch_cursor_class = AsyncIOMotorRawBatchCursor
+    # Annotated in the collection's document type: find(), aggregate(),
+    # watch() and .database return these classes to type checkers too.
+    _cursor_class: type[AsyncIOMotorCursor[_DocumentType]] = AsyncIOMotorCursor
+    _raw_batch_cursor_class: type[AsyncIOMotorRawBatchCursor[_DocumentType]] = AsyncIOMotorRawBatchCursor
     _command_cursor_class = AsyncIOMotorCommandCursor
-    _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
-    _change_stream_class = AsyncIOMotorChangeStream
+    _latent_command_cursor_class: type[AsyncIOMotorLatentCommandCursor[_DocumentType]] = (
+        AsyncIOMotorLatentCommandCursor
+    )
+    _change_stream_class: type[AsyncIOMotorChangeStream[_DocumentType]] = AsyncIOMotorChangeStream
+    _database: AsyncIOMotorDatabase[_DocumentType]
 
     if TYPE_CHECKING:
-        # For type checkers only: the cursors, change streams and database
-        # are this flavour's classes, in this collection's document type
-        # (the agnostic methods build them from the class attributes above).
-        @property
-        def database(self) -> AsyncIOMotorDatabase[_DocumentType]: ...
-        def find(self, *args: Any, **kwargs: Any) -> AsyncIOMotorCursor[_DocumentType]: ...
-        def find_raw_batches(
-            self, *args: Any, **kwargs: Any
-        ) -> AsyncIOMotorRawBatchCursor[_DocumentType]: ...
-        def aggregate(
-            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
-        ) -> AsyncIOMotorLatentCommandCursor[_DocumentType]: ...
-        def aggregate_raw_batches(
-            self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any
-        ) -> AsyncIOMotorLatentCommandCursor[_DocumentType]: ...
+        # For type checkers only: these cursors are over index documents,
+        # not the collection's document type.
         def list_indexes(
             self, session: Any = None, **kwargs: Any
         ) -> AsyncIOMotorLatentCommandCursor[MutableMapping[str, Any]]: ...
         def list_search_indexes(
             self, *args: Any, **kwargs: Any
         ) -> AsyncIOMotorLatentCommandCursor[Mapping[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
 
 
 class AsyncIOMotorDatabase(AgnosticDatabase[_DocumentType]):
-    _collection_class = AsyncIOMotorCollection
-    _command_cursor_class = AsyncIOMotorCommandCursor
-    _latent_command_cursor_class = AsyncIOMotorLatentCommandCursor
-    _change_stream_class = AsyncIOMotorChangeStream
+    # Annotated in the database's document type: collections, cursors,
+    # change streams and .client are these classes to type checkers too.
+    _collection_class: type[AsyncIOMotorCollection[_DocumentType]] = AsyncIOMotorCollection
+    _command_cursor_class: type[AsyncIOMotorCommandCursor[_DocumentType]] = AsyncIOMotorCommandCursor
+    _latent_command_cursor_class: type[AsyncIOMotorLatentCommandCursor[_DocumentType]] = (
+        AsyncIOMotorLatentCommandCursor
+    )
+    _change_stream_class: type[AsyncIOMotorChangeStream[_DocumentType]] = AsyncIOMotorChangeStream
+    _client: AsyncIOMotorClient[_DocumentType]
 
     if TYPE_CHECKING:
-        # For type checkers only: the collections, cursors, change streams
-        # and client are this flavour's classes, in this database's document type.
-        @property
-        def client(self) -> AsyncIOMotorClient[_DocumentType]: ...
-        def __getattr__(self, name: str) -> AsyncIOMotorCollection[_DocumentType]: ...
-        def __getitem__(self, name: str) -> AsyncIOMotorCollection[_DocumentType]: ...
-        def get_collection(
-            self,
-            name: str,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-        ) -> AsyncIOMotorCollection[_DocumentType]: ...
-        async def create_collection(
-            self,
-            name: str,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-            session: Any = None,
-            check_exists: Optional[bool] = True,
-            **kwargs: Any,
-        ) -> AsyncIOMotorCollection[_DocumentType]: ...
-        async def cursor_command(
-            self,
-            command: Union[str, MutableMapping[str, Any]],
-            value: Any = 1,
-            read_preference: Any = None,
-            codec_options: Any = None,
-            session: Any = None,
-            comment: Optional[Any] = None,
-            max_await_time_ms: Optional[int] = None,
-            **kwargs: Any,
-        ) -> AsyncIOMotorCommandCursor[_DocumentType]: ...
+        # For type checkers only: this cursor is over collection descriptions,
+        # not the database's document type.
         async def list_collections(
             self,
             session: Any = None,
@@ -166,24 +112,6 @@ class AsyncIOMotorDatabase(AgnosticDatabase[_DocumentType]):
             comment: Optional[Any] = None,
             **kwargs: Any,
         ) -> AsyncIOMotorCommandCursor[MutableMapping[str, Any]]: ...
-        def aggregate(
-            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
-        ) -> AsyncIOMotorLatentCommandCursor[_DocumentType]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
 
 
 class AsyncIOMotorClientSession(AgnosticClientSession):
@@ -192,59 +120,19 @@ class AsyncIOMotorClientSession(AgnosticClientSession):
 
 class AsyncIOMotorClient(AgnosticClient[_DocumentType]):
     _framework = AsyncioFramework
-    _database_class = AsyncIOMotorDatabase
+    # Annotated in the client's document type: databases and change streams
+    # are these classes to type checkers too.
+    _database_class: type[AsyncIOMotorDatabase[_DocumentType]] = AsyncIOMotorDatabase
     _session_class = AsyncIOMotorClientSession
+    _command_cursor_class = AsyncIOMotorCommandCursor
+    _change_stream_class: type[AsyncIOMotorChangeStream[_DocumentType]] = AsyncIOMotorChangeStream
 
     if TYPE_CHECKING:
-        # For type checkers only: the session is this flavour's class (the
-        # agnostic start_session builds it from _session_class at run time).
-        async def start_session(
-            self,
-            causal_consistency: Optional[bool] = None,
-            default_transaction_options: Optional[TransactionOptions] = None,
-            snapshot: Optional[bool] = False,
-        ) -> AsyncIOMotorClientSession: ...
-
-        # The databases, cursors and change streams are this flavour's
-        # classes, in this client's document type.
-        def __getattr__(self, name: str) -> AsyncIOMotorDatabase[_DocumentType]: ...
-        def __getitem__(self, name: str) -> AsyncIOMotorDatabase[_DocumentType]: ...
-        def get_database(
-            self,
-            name: Optional[str] = None,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-        ) -> AsyncIOMotorDatabase[_DocumentType]: ...
-        def get_default_database(
-            self,
-            default: Optional[str] = None,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-        ) -> AsyncIOMotorDatabase[_DocumentType]: ...
+        # For type checkers only: this cursor is over database descriptions,
+        # not the client's document type.
         async def list_databases(
             self, session: Any = None, comment: Any = None, **kwargs: Any
         ) -> AsyncIOMotorCommandCursor[dict[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> AsyncIOMotorChangeStream[_DocumentType]: ...
-    _command_cursor_class = AsyncIOMotorCommandCursor
-    _change_stream_class = AsyncIOMotorChangeStream
 
 
 class AsyncIOMotorClientEncryption(AgnosticClientEncryption[_DocumentType]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional
 
 try:
     import tornado  # noqa: F401
@@ -33,9 +33,7 @@ from motorx.gridfs import (
 from motorx.session import AgnosticClientSession
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, MutableMapping, Sequence
-
-    from pymongo.client_session import TransactionOptions
+    from collections.abc import Mapping, MutableMapping
 
 __all__ = [
     "MotorChangeStream",
@@ -78,94 +76,42 @@ class MotorChangeStream(AgnosticChangeStream[_DocumentType]):
 
 
 class MotorCollection(AgnosticCollection[_DocumentType]):
-    _cursor_class = MotorCursor
-    _raw_batch_cursor_class = MotorRawBatchCursor
+    # Annotated in the collection's document type: find(), aggregate(),
+    # watch() and .database return these classes to type checkers too.
+    _cursor_class: type[MotorCursor[_DocumentType]] = MotorCursor
+    _raw_batch_cursor_class: type[MotorRawBatchCursor[_DocumentType]] = MotorRawBatchCursor
     _command_cursor_class = MotorCommandCursor
-    _latent_command_cursor_class = MotorLatentCommandCursor
-    _change_stream_class = MotorChangeStream
+    _latent_command_cursor_class: type[MotorLatentCommandCursor[_DocumentType]] = (
+        MotorLatentCommandCursor
+    )
+    _change_stream_class: type[MotorChangeStream[_DocumentType]] = MotorChangeStream
+    _database: MotorDatabase[_DocumentType]
 
     if TYPE_CHECKING:
-        # For type checkers only: the cursors, change streams and database
-        # are this flavour's classes, in this collection's document type
-        # (the agnostic methods build them from the class attributes above).
-        @property
-        def database(self) -> MotorDatabase[_DocumentType]: ...
-        def find(self, *args: Any, **kwargs: Any) -> MotorCursor[_DocumentType]: ...
-        def find_raw_batches(
-            self, *args: Any, **kwargs: Any
-        ) -> MotorRawBatchCursor[_DocumentType]: ...
-        def aggregate(
-            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
-        ) -> MotorLatentCommandCursor[_DocumentType]: ...
-        def aggregate_raw_batches(
-            self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any
-        ) -> MotorLatentCommandCursor[_DocumentType]: ...
+        # For type checkers only: these cursors are over index documents,
+        # not the collection's document type.
         def list_indexes(
             self, session: Any = None, **kwargs: Any
         ) -> MotorLatentCommandCursor[MutableMapping[str, Any]]: ...
         def list_search_indexes(
             self, *args: Any, **kwargs: Any
         ) -> MotorLatentCommandCursor[Mapping[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> MotorChangeStream[_DocumentType]: ...
 
 
 class MotorDatabase(AgnosticDatabase[_DocumentType]):
-    _collection_class = MotorCollection
-    _command_cursor_class = MotorCommandCursor
-    _latent_command_cursor_class = MotorLatentCommandCursor
-    _change_stream_class = MotorChangeStream
+    # Annotated in the database's document type: collections, cursors,
+    # change streams and .client are these classes to type checkers too.
+    _collection_class: type[MotorCollection[_DocumentType]] = MotorCollection
+    _command_cursor_class: type[MotorCommandCursor[_DocumentType]] = MotorCommandCursor
+    _latent_command_cursor_class: type[MotorLatentCommandCursor[_DocumentType]] = (
+        MotorLatentCommandCursor
+    )
+    _change_stream_class: type[MotorChangeStream[_DocumentType]] = MotorChangeStream
+    _client: MotorClient[_DocumentType]
 
     if TYPE_CHECKING:
-        # For type checkers only: the collections, cursors, change streams
-        # and client are this flavour's classes, in this database's document type.
-        @property
-        def client(self) -> MotorClient[_DocumentType]: ...
-        def __getattr__(self, name: str) -> MotorCollection[_DocumentType]: ...
-        def __getitem__(self, name: str) -> MotorCollection[_DocumentType]: ...
-        def get_collection(
-            self,
-            name: str,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-        ) -> MotorCollection[_DocumentType]: ...
-        async def create_collection(
-            self,
-            name: str,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-            session: Any = None,
-            check_exists: Optional[bool] = True,
-            **kwargs: Any,
-        ) -> MotorCollection[_DocumentType]: ...
-        async def cursor_command(
-            self,
-            command: Union[str, MutableMapping[str, Any]],
-            value: Any = 1,
-            read_preference: Any = None,
-            codec_options: Any = None,
-            session: Any = None,
-            comment: Optional[Any] = None,
-            max_await_time_ms: Optional[int] = None,
-            **kwargs: Any,
-        ) -> MotorCommandCursor[_DocumentType]: ...
+        # For type checkers only: this cursor is over collection descriptions,
+        # not the database's document type.
         async def list_collections(
             self,
             session: Any = None,
@@ -173,24 +119,6 @@ class MotorDatabase(AgnosticDatabase[_DocumentType]):
             comment: Optional[Any] = None,
             **kwargs: Any,
         ) -> MotorCommandCursor[MutableMapping[str, Any]]: ...
-        def aggregate(
-            self, pipeline: Sequence[Mapping[str, Any]], *args: Any, **kwargs: Any
-        ) -> MotorLatentCommandCursor[_DocumentType]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> MotorChangeStream[_DocumentType]: ...
 
 
 class MotorClientSession(AgnosticClientSession):
@@ -199,59 +127,19 @@ class MotorClientSession(AgnosticClientSession):
 
 class MotorClient(AgnosticClient[_DocumentType]):
     _framework = TornadoFramework
-    _database_class = MotorDatabase
+    # Annotated in the client's document type: databases and change streams
+    # are these classes to type checkers too.
+    _database_class: type[MotorDatabase[_DocumentType]] = MotorDatabase
     _session_class = MotorClientSession
+    _command_cursor_class = MotorCommandCursor
+    _change_stream_class: type[MotorChangeStream[_DocumentType]] = MotorChangeStream
 
     if TYPE_CHECKING:
-        # For type checkers only: the session is this flavour's class (the
-        # agnostic start_session builds it from _session_class at run time).
-        async def start_session(
-            self,
-            causal_consistency: Optional[bool] = None,
-            default_transaction_options: Optional[TransactionOptions] = None,
-            snapshot: Optional[bool] = False,
-        ) -> MotorClientSession: ...
-
-        # The databases, cursors and change streams are this flavour's
-        # classes, in this client's document type.
-        def __getattr__(self, name: str) -> MotorDatabase[_DocumentType]: ...
-        def __getitem__(self, name: str) -> MotorDatabase[_DocumentType]: ...
-        def get_database(
-            self,
-            name: Optional[str] = None,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-        ) -> MotorDatabase[_DocumentType]: ...
-        def get_default_database(
-            self,
-            default: Optional[str] = None,
-            codec_options: Any = None,
-            read_preference: Any = None,
-            write_concern: Any = None,
-            read_concern: Any = None,
-        ) -> MotorDatabase[_DocumentType]: ...
+        # For type checkers only: this cursor is over database descriptions,
+        # not the client's document type.
         async def list_databases(
             self, session: Any = None, comment: Any = None, **kwargs: Any
         ) -> MotorCommandCursor[dict[str, Any]]: ...
-        def watch(
-            self,
-            pipeline: Optional[Sequence[Mapping[str, Any]]] = None,
-            full_document: Optional[str] = None,
-            resume_after: Optional[Mapping[str, Any]] = None,
-            max_await_time_ms: Optional[int] = None,
-            batch_size: Optional[int] = None,
-            collation: Optional[Any] = None,
-            start_at_operation_time: Optional[Any] = None,
-            session: Any = None,
-            start_after: Optional[Mapping[str, Any]] = None,
-            comment: Optional[Any] = None,
-            full_document_before_change: Optional[str] = None,
-            show_expanded_events: Optional[bool] = None,
-        ) -> MotorChangeStream[_DocumentType]: ...
-    _command_cursor_class = MotorCommandCursor
-    _change_stream_class = MotorChangeStream
 
 
 class MotorClientEncryption(AgnosticClientEncryption[_DocumentType]):

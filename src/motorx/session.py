@@ -1,9 +1,20 @@
 """Client sessions and transactions with Motor's public shape.
 
-The transaction state machine and the ``with_transaction`` retry bookkeeping
-live in the compiled core (:mod:`motorx._txcore`); this module performs the
-actions the core decides on against PyMongo's ``AsyncClientSession``, which
-stays the single authority for what is sent to the server.
+Where things live, for someone adding to them:
+
+* :mod:`motorx._txcore` (compiled) decides: the transaction state machine
+  (what is legal, with PyMongo's messages), the pending start of Motor's
+  synchronous ``start_transaction``, and ``with_transaction``'s retry
+  bookkeeping (attempts, window, backoff, the next action).
+* This module performs what the core decides against PyMongo's
+  ``AsyncClientSession``, which stays the authority for what is sent.  Every
+  operation given a session passes one gate, ``_enter_gate``/``_leave_gate``,
+  where the transaction's operations queue and PyMongo's state is read.
+  A new transaction option goes through ``start_transaction`` and
+  ``with_transaction`` here (both pass the options tuple on to PyMongo's
+  ``start_transaction``) and nowhere else.
+* :mod:`motorx._pymongo_internals` holds the private PyMongo names read here.
+* :mod:`motorx.monitoring` publishes ``with_transaction``'s events.
 
 Differences from Motor 3.7, on purpose:
 
@@ -24,7 +35,6 @@ import sys
 from collections import deque
 from contextvars import ContextVar
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, Optional, TypeVar
 
 import pymongo
@@ -36,17 +46,29 @@ from pymongo.asynchronous.client_session import (
     TransactionOptions,
 )
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConfigurationError, NetworkTimeout, PyMongoError
+from pymongo.errors import ConfigurationError, ExecutionTimeout, NetworkTimeout, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from motorx import _txcore
-from motorx._txcore import RAISE, RETRY_COMMIT, RETRY_TRANSACTION, RetryLoop, SessionBase
-from motorx.monitoring import GIVE_UP, TransactionListener, TransactionPublisher
-from motorx.monitoring import RAISE as EVENT_RAISE
-from motorx.monitoring import RETRY_COMMIT as EVENT_RETRY_COMMIT
-from motorx.monitoring import RETRY_TRANSACTION as EVENT_RETRY_TRANSACTION
+from motorx._context import AsyncWithOnly
 from motorx._futures import let_called_operations_start, returns_future
+from motorx._pymongo_internals import (
+    add_error_labels,
+    client_side_timeout_remaining,
+    error_labels,
+    transaction_state,
+)
+from motorx._txcore import (
+    DEFAULT_WINDOW,
+    GIVE_UP,
+    RETRY_COMMIT,
+    RETRY_TRANSACTION,
+    TXN_ABORTED,
+    TXN_STARTING,
+    RetryLoop,
+    SessionCore,
+)
+from motorx.monitoring import TransactionListener, TransactionPublisher
 
 if TYPE_CHECKING:
     from pymongo.read_preferences import _ServerMode
@@ -56,34 +78,22 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-# PyMongo keeps its transaction state on a private object,
-# ``delegate._transaction.state``; reading it (inline) is how the core is kept
-# in step with PyMongo (see SessionCore.observe).
-_STARTING = _txcore.TXN_STARTING
-_ABORTED = _txcore.TXN_ABORTED
+# ``start_transaction()`` with no arguments, the common case: PyMongo then
+# resolves what the transaction inherits (session defaults, else the client's).
+_NO_OPTIONS = (None, None, None, None)
 
-# The core's actions, as event decisions.
-_EVENT_DECISIONS = {
-    RETRY_TRANSACTION: EVENT_RETRY_TRANSACTION,
-    RETRY_COMMIT: EVENT_RETRY_COMMIT,
-    RAISE: EVENT_RAISE,
-}
 
-# ``start_transaction()`` with no arguments, the common case: one shared tuple.
-_NO_OPTIONS = _txcore.NO_OPTIONS
+def _options_of(
+    read_concern: Optional[ReadConcern],
+    write_concern: Optional[WriteConcern],
+    read_preference: Optional[_ServerMode],
+    max_commit_time_ms: Optional[int],
+) -> tuple[Any, ...]:
+    """The options a transaction is started with, as the core keeps them."""
+    if read_concern is None and write_concern is None and read_preference is None and max_commit_time_ms is None:
+        return _NO_OPTIONS
+    return (read_concern, write_concern, read_preference, max_commit_time_ms)
 
-# PyMongo's public ``end_session()`` is a coroutine whose only work is to await
-# ``_end_session(lock=True)``; awaiting that one directly saves a coroutine per
-# session.  Present from PyMongo 4.13 to 4.20; the public method otherwise.
-_pymongo_end_session: Optional[Callable[[AsyncClientSession, bool], Coroutine[Any, Any, None]]] = (
-    getattr(AsyncClientSession, "_end_session", None)
-)
-
-# Likewise PyMongo's ``start_session()`` only forwards to
-# ``_start_session(False, ...)`` (used by the client's start_session).
-_pymongo_start_session: Optional[Callable[..., AsyncClientSession]] = getattr(
-    AsyncMongoClient, "_start_session", None
-)
 
 # The transactions whose code runs in this context (see _TransactionContext.claim).
 _OWN_TRANSACTIONS: ContextVar[tuple[_TransactionContext, ...]] = ContextVar(
@@ -91,7 +101,7 @@ _OWN_TRANSACTIONS: ContextVar[tuple[_TransactionContext, ...]] = ContextVar(
 )
 
 
-class _TransactionContext:
+class _TransactionContext(AsyncWithOnly):
     """One transaction of a session: what ``start_transaction`` returns, and its gate.
 
     As an async context manager it commits on normal exit and aborts on
@@ -103,20 +113,26 @@ class _TransactionContext:
     their write would silently belong to someone else's transaction.
     """
 
-    __slots__ = ("_session", "_waiting", "_handed_over")
+    __slots__ = ("_session", "_waiting", "_handed_over", "fence_collection")
 
     def __init__(self, session: AgnosticClientSession) -> None:
         self._session = session
-        self._waiting: deque[asyncio.Future[None]] = deque()
+        # The operations waiting their turn, made with the first one: most
+        # transactions never queue, and an empty deque is some 600 bytes.
+        self._waiting: Optional[deque[asyncio.Future[None]]] = None
         # The turn was passed to the first waiter, which has not resumed yet.
         self._handed_over = False
+        # Set when the transaction's first operation was cancelled in flight:
+        # the collection to fence with after the abort (see AgnosticClientSession._fence).
+        self.fence_collection: Optional[AsyncCollection[Any]] = None
 
     def claim(self) -> None:
         """Mark the calling context (and tasks it spawns later) as this transaction's code."""
         # Finished transactions are dropped here, so a long-lived task keeps
         # at most the ones still open.
-        own = tuple(context for context in _OWN_TRANSACTIONS.get() if context.is_current())
-        _OWN_TRANSACTIONS.set((*own, self))
+        own = [context for context in _OWN_TRANSACTIONS.get() if context.is_current()]
+        own.append(self)
+        _OWN_TRANSACTIONS.set(tuple(own))
 
     def is_current(self) -> bool:
         session = self._session
@@ -130,7 +146,10 @@ class _TransactionContext:
         if self not in _OWN_TRANSACTIONS.get():
             self._session._core.refuse_concurrent_operation()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
+        waiting = self._waiting
+        if waiting is None:
+            waiting = self._waiting = deque()
+        waiting.append(waiter)
         try:
             await waiter
         except BaseException:
@@ -139,7 +158,7 @@ class _TransactionContext:
                 self._handed_over = False
                 self.pass_turn()
             else:
-                self._waiting.remove(waiter)
+                waiting.remove(waiter)
             raise
         self._handed_over = False
 
@@ -156,28 +175,20 @@ class _TransactionContext:
         await self._session._apply_pending_start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
+        # Commit on a normal exit, abort on an error; nothing if the block
+        # already ended this transaction.
         if self.is_current():
-            if exc_val is None:
+            if error is None:
                 await self._session._commit_transaction()
             else:
                 await self._session._abort_transaction(False)
 
-    def __enter__(self) -> NoReturn:
-        raise AttributeError(
-            "Use transactions like 'async with session.start_transaction()', not 'with'"
-        )
-
-    def __exit__(self, *args: object) -> None:
-        pass
+    def _use_async_with(self) -> Exception:
+        return AttributeError("Use transactions like 'async with session.start_transaction()', not 'with'")
 
 
-class AgnosticClientSession(SessionBase):
+class AgnosticClientSession(AsyncWithOnly):
     """A session for ordering sequential operations, with transactions.
 
     Do not create one directly; use ``await client.start_session()``::
@@ -186,25 +197,29 @@ class AgnosticClientSession(SessionBase):
             async with s.start_transaction():
                 await collection.delete_one({"x": 1}, session=s)
                 await collection.insert_one({"x": 2}, session=s)
+
+    Every operation given this session passes one gate (:meth:`_enter_gate`
+    and :meth:`_leave_gate`), where the core (:class:`motorx._txcore.SessionCore`)
+    is asked what is legal and told PyMongo's resulting state.
     """
 
-    # The constructor and the slots (_delegate, _client, _core,
-    # _transaction_context) are SessionBase's, in C: see motorx._txcore.
-    __slots__ = ()
+    __slots__ = (
+        "_delegate",
+        "_client",
+        "_core",
+        "_transaction_context",
+    )
 
-    if TYPE_CHECKING:
-        _delegate: AsyncClientSession
-        _client: AgnosticClient
-        _transaction_context: Optional[_TransactionContext]
-
-        def __init__(
-            self,
-            delegate: AsyncClientSession,
-            client: AgnosticClient,
-            snapshot: bool = False,
-            client_timeout: Optional[float] = None,
-            transaction_listeners: tuple[TransactionListener, ...] = (),
-        ) -> None: ...
+    def __init__(
+        self,
+        delegate: AsyncClientSession,
+        client: AgnosticClient,
+    ) -> None:
+        self._delegate = delegate
+        self._client = client
+        self._core = SessionCore(bool(delegate.options.snapshot))
+        # The current transaction's queue of operations (see _TransactionContext).
+        self._transaction_context: Optional[_TransactionContext] = None
 
     # -- plumbing used by motorx's own operations -----------------------------
 
@@ -218,113 +233,24 @@ class AgnosticClientSession(SessionBase):
 
     async def _apply_pending_start(self) -> None:
         """Send a pending ``start_transaction`` to PyMongo (no I/O, but async there)."""
-        core = self._core
-        options = core.take_pending_start()
-        if options is None:
-            return
-        try:
+        options = self._core.take_pending_start()
+        if options is not None:
             await self._start_in_pymongo(options)
+
+    async def _start_in_pymongo(self, options: tuple[Any, ...]) -> None:
+        """Start the transaction the core began on PyMongo's session."""
+        delegate = self._delegate
+        try:
+            if options is _NO_OPTIONS:
+                await delegate.start_transaction()
+            else:
+                await delegate.start_transaction(*options)
         except BaseException:
             # PyMongo refused (e.g. an unacknowledged inherited write concern):
             # nothing started, so the core goes back to PyMongo's state.
-            core.abandon_pending_start(self._delegate._transaction.state)
+            self._core.abandon_pending_start(transaction_state(delegate))
             raise
         # PyMongo is now STARTING, which the core already is: nothing to observe.
-
-    async def _start_in_pymongo(self, options: tuple[Any, ...]) -> None:
-        """Start the transaction on PyMongo's session with the core's options.
-
-        The first start without options lets PyMongo resolve what the
-        transaction inherits (the session's default transaction options,
-        else the client's settings).  Those never change for a session, so
-        the resolved values are kept and later starts pass them explicitly:
-        PyMongo then skips its lookups (about 0.6 µs per start) and builds
-        the same ``TransactionOptions``.  A session without default
-        transaction options inherits the client's alone, so its resolution
-        is kept on the client for every later session.  PyMongo stays the
-        one that resolves them; a start with options of its own is passed on
-        as given.
-        """
-        delegate = self._delegate
-        if options is not _NO_OPTIONS:
-            await delegate.start_transaction(*options)
-            return
-        await delegate.start_transaction()
-        # Private, like the transaction state motorx follows; should a later
-        # PyMongo rename it, nothing is kept and every start resolves again.
-        opts = getattr(delegate._transaction, "opts", None)
-        if opts is None:
-            return
-        resolved = (opts.read_concern, opts.write_concern, opts.read_preference, opts.max_commit_time_ms)
-        self._inherited_options = resolved
-        if delegate.options.default_transaction_options is None:
-            # Inherited from the client alone: the same for all its sessions.
-            self._client._learn_inherited_transaction_options(resolved)
-
-    # -- Motor's public API --------------------------------------------------
-
-    @property
-    def client(self) -> AgnosticClient:
-        """The motorx client this session was created from."""
-        return self._client
-
-    @property
-    def cluster_time(self) -> Optional[Mapping[str, Any]]:
-        return self._delegate.cluster_time
-
-    @property
-    def operation_time(self) -> Optional[Timestamp]:
-        return self._delegate.operation_time
-
-    @property
-    def has_ended(self) -> bool:
-        return self._delegate.has_ended
-
-    @property
-    def in_transaction(self) -> bool:
-        """True from ``start_transaction()`` until the transaction commits or aborts."""
-        return self._core.in_transaction
-
-    @property
-    def options(self) -> SessionOptions:
-        return self._delegate.options
-
-    @property
-    def session_id(self) -> Mapping[str, Any]:
-        return self._delegate.session_id
-
-    def advance_cluster_time(self, cluster_time: Mapping[str, Any]) -> None:
-        self._delegate.advance_cluster_time(cluster_time)
-
-    def advance_operation_time(self, operation_time: Timestamp) -> None:
-        self._delegate.advance_operation_time(operation_time)
-
-    # start_transaction is SessionBase's, in C (see motorx._txcore): it runs
-    # once per transaction and must cost next to nothing.  It calls the two
-    # hooks below for anything but the common case.
-    if TYPE_CHECKING:
-
-        def start_transaction(
-            self,
-            read_concern: Optional[ReadConcern] = None,
-            write_concern: Optional[WriteConcern] = None,
-            read_preference: Optional[_ServerMode] = None,
-            max_commit_time_ms: Optional[int] = None,
-        ) -> _TransactionContext:
-            """Start a multi-statement transaction; a plain method, as in Motor."""
-            ...
-
-    def _check_transaction_options(self, options: tuple[Any, ...]) -> None:
-        """``start_transaction``'s checks of its options, at the call as in Motor.
-
-        ``options`` is ``_NO_OPTIONS`` or the four given (read concern, write
-        concern, read preference, maxCommitTimeMS).
-        """
-        if options[1] is None and self._inherited_write_concern is not False:
-            self._check_inherited_write_concern()
-        if options is not _NO_OPTIONS:
-            # Validate the types now, not at the first operation.
-            TransactionOptions(*options)
 
     def _new_transaction_context(self) -> _TransactionContext:
         """A transaction began (``start_transaction`` or a ``with_transaction``
@@ -360,32 +286,95 @@ class AgnosticClientSession(SessionBase):
         return context
 
     def _leave_gate(self, context: Optional[_TransactionContext]) -> None:
-        """An operation finished: follow PyMongo's state, then the next one's turn."""
-        self._core.leave_operation(self._delegate._transaction.state)
+        """An operation finished: follow PyMongo's state, then the next one's turn.
+
+        The one place PyMongo's transaction state is read.
+        """
+        self._core.leave_operation(transaction_state(self._delegate))
         if context is not None and context._waiting:
             context.pass_turn()
 
-    def _check_inherited_write_concern(self) -> None:
-        """PyMongo's refusal of an unacknowledged write concern, at the call.
+    # -- Motor's public API --------------------------------------------------
 
-        Raised by start_transaction as Motor's synchronous start did, not at
-        the first operation.  The inherited write concern (the session's
-        default transaction options, else the client's) never changes, so it
-        is looked up once per session: ``_inherited_write_concern`` becomes
-        False when it is acknowledged (the check is then skipped), else it
-        keeps the write concern to report.
+    @property
+    def client(self) -> AgnosticClient:
+        """The motorx client this session was created from."""
+        return self._client
+
+    @property
+    def session_id(self) -> Mapping[str, Any]:
+        """The server session's id document, ``{"id": UUID}``."""
+        return self._delegate.session_id
+
+    @property
+    def has_ended(self) -> bool:
+        """True once ``end_session`` ran (or the ``async with`` block was left)."""
+        return self._delegate.has_ended
+
+    @property
+    def cluster_time(self) -> Optional[Mapping[str, Any]]:
+        """The newest cluster time this session has seen (None before any reply)."""
+        return self._delegate.cluster_time
+
+    def advance_cluster_time(self, cluster_time: Mapping[str, Any]) -> None:
+        self._delegate.advance_cluster_time(cluster_time)
+
+    @property
+    def options(self) -> SessionOptions:
+        return self._delegate.options
+
+    @property
+    def operation_time(self) -> Optional[Timestamp]:
+        """The operation time of this session's latest operation, for causal consistency."""
+        return self._delegate.operation_time
+
+    def advance_operation_time(self, operation_time: Timestamp) -> None:
+        self._delegate.advance_operation_time(operation_time)
+
+    @property
+    def in_transaction(self) -> bool:
+        """True from ``start_transaction()`` until the transaction commits or aborts."""
+        return self._core.in_transaction
+
+    def start_transaction(
+        self,
+        read_concern: Optional[ReadConcern] = None,
+        write_concern: Optional[WriteConcern] = None,
+        read_preference: Optional[_ServerMode] = None,
+        max_commit_time_ms: Optional[int] = None,
+    ) -> _TransactionContext:
+        """Start a multi-statement transaction; a plain method, as in Motor.
+
+        Takes the same arguments as ``pymongo.client_session.TransactionOptions``.
+        Illegal states and bad options raise here, as Motor's synchronous
+        start did.  Use it as an async context manager (commit on normal
+        exit, abort on error) or call ``commit_transaction``/``abort_transaction``
+        yourself::
+
+            async with s.start_transaction():
+                await collection.insert_one({"x": 1}, session=s)
         """
-        inherited = self._inherited_write_concern
-        if inherited is None:
-            defaults = self._delegate.options.default_transaction_options
-            if defaults is not None and defaults.write_concern is not None:
-                inherited = defaults.write_concern
-            else:
-                inherited = self._client._delegate.write_concern
-            if inherited.acknowledged:
-                inherited = False
-            self._inherited_write_concern = inherited
-        if inherited is not False:
+        options = _options_of(read_concern, write_concern, read_preference, max_commit_time_ms)
+        if write_concern is None:
+            self._check_inherited_write_concern()
+        if options is not _NO_OPTIONS:
+            TransactionOptions(*options)  # validates the types now, not at the first operation
+        # Held until the session's next operation: PyMongo's start is a coroutine.
+        self._core.begin_transaction(options, True)
+        return self._new_transaction_context()
+
+    def _check_inherited_write_concern(self) -> None:
+        """PyMongo's refusal of an unacknowledged inherited write concern, at the call.
+
+        What a transaction inherits is the session's default transaction
+        options' write concern, else the client's.
+        """
+        defaults = self._delegate.options.default_transaction_options
+        if defaults is not None and defaults.write_concern is not None:
+            inherited = defaults.write_concern
+        else:
+            inherited = self._client._delegate.write_concern
+        if not inherited.acknowledged:
             raise ConfigurationError(
                 f"transactions do not support unacknowledged write concern: {inherited!r}"
             )
@@ -425,10 +414,12 @@ class AgnosticClientSession(SessionBase):
         finally:
             # PyMongo ends in ABORTED even when the abort command fails.
             self._leave_gate(context)
-        if self._fence_collection is not None:
-            await self._fence()
+        transaction = self._transaction_context
+        if transaction is not None and transaction.fence_collection is not None:
+            await self._fence(transaction.fence_collection)
+            transaction.fence_collection = None
 
-    async def _fence(self) -> None:
+    async def _fence(self, collection: AsyncCollection[Any]) -> None:
         """Make sure a cancelled first operation cannot open the transaction later.
 
         The first operation of a transaction carries ``startTransaction``.
@@ -441,8 +432,6 @@ class AgnosticClientSession(SessionBase):
         errors of the fence itself are not the caller's.  It runs on PyMongo's
         session directly and ends ABORTED, the state the core is already in.
         """
-        collection = self._fence_collection
-        self._fence_collection = None
         delegate = self._delegate
         await delegate.start_transaction()
         try:
@@ -457,13 +446,11 @@ class AgnosticClientSession(SessionBase):
         """Finish this session; an active transaction is aborted (a started Future)."""
         await self._end_session()
 
-    def _end_session(self) -> Coroutine[Any, Any, None]:
+    async def _end_session(self) -> None:
         # A pending start never reached PyMongo, so PyMongo has nothing to
         # abort for it; PyMongo ends its session even if the abort fails.
         self._core.end()
-        if _pymongo_end_session is not None:
-            return _pymongo_end_session(self._delegate, True)
-        return self._delegate.end_session()
+        await self._delegate.end_session()
 
     async def with_transaction(
         self,
@@ -476,142 +463,102 @@ class AgnosticClientSession(SessionBase):
         """Run ``coro(session)`` in a transaction, retrying per the specification.
 
         ``await session.with_transaction(coro)`` returns what ``coro``
-        returned.  ``coro`` may run more than
-        once: the whole transaction is retried on an error labelled
-        ``TransientTransactionError``; the commit alone on
-        ``UnknownTransactionCommitResult`` (unless it is MaxTimeMSExpired).
-        The commit is applied at most once on the server.  Retries back off
-        (``jitter * min(5 ms * 1.5**retry, 500 ms)``) and stop when the retry
-        window is spent: 120 s, or the client-side operation timeout in force.
-        Unlike Motor 3.7, a failed first commit is retried too.
+        returned.  ``coro`` may run more than once: the whole transaction is
+        retried on an error labelled ``TransientTransactionError``; the
+        commit alone on ``UnknownTransactionCommitResult`` (unless it is
+        MaxTimeMSExpired).  The commit is applied at most once on the server.
+        Retries back off (``jitter * min(5 ms * 1.5**retry, 500 ms)``) and stop
+        when the retry window is spent: 120 s, or the client-side operation
+        timeout in force; the error raised then is a timeout error wrapping
+        the last error, with its labels.  Unlike Motor 3.7, a failed first
+        commit is retried too.
 
         ``coro`` must not swallow command errors: the server may already have
         aborted the transaction.  If ``coro`` commits or aborts the transaction
         itself, ``with_transaction`` returns without further action.
         """
-        # One coroutine, the loop inline: this is the path the no-op
-        # benchmark measures against PyMongo's own with_transaction.  The
-        # core begins the first transaction (applied to PyMongo just below).
-        # Motor's module-level knob, read per call as Motor does (Motor code
-        # and its tests lower it); left at 120 s, the retry policy decides.
-        # Only code that imported motorx.core can have changed it.
-        motor_core = sys.modules.get("motorx.core")
-        limit = _txcore.DEFAULT_WINDOW if motor_core is None else motor_core._WITH_TRANSACTION_RETRY_TIME_LIMIT
-        loop = self._begin_with_transaction(
-            read_concern, write_concern, read_preference, max_commit_time_ms,
-            None if limit == _txcore.DEFAULT_WINDOW else limit,
-        )
-        if loop is None:
-            # The client's timeoutMS bounds the whole call, not each
-            # operation: run again inside it, where it is the retry window.
-            with pymongo.timeout(self._client_timeout):
+        client_timeout = self._client._timeout  # timeoutMS in seconds, None if unset
+        if client_timeout is not None and client_side_timeout_remaining() is None:
+            # The client's timeoutMS bounds the whole call, not each operation:
+            # run inside it, where it is the retry window.
+            with pymongo.timeout(client_timeout):
                 return await self.with_transaction(
                     coro, read_concern, write_concern, read_preference, max_commit_time_ms
                 )
-        self._new_transaction_context()
-        options = loop.options
-        listeners = loop.listeners
-        publisher = None if not listeners else self._publisher(listeners)
+        options = _options_of(read_concern, write_concern, read_preference, max_commit_time_ms)
+        loop = _retry_loop()
         core = self._core
-        delegate = self._delegate
+        listeners = self._client._transaction_listeners
+        publisher = self._publisher(listeners) if listeners else None
         if publisher is not None:
             publisher.started()
-            publisher.attempt_started(1)
+        # The specification's loop: each pass is one transaction attempt.
         while True:
-            try:
-                if options is _NO_OPTIONS:
-                    await self._start_in_pymongo(options)
-                else:  # _start_in_pymongo inline: this is the hot path
-                    rc, wc, rp, max_commit = options
-                    await delegate.start_transaction(rc, wc, rp, max_commit)
-            except BaseException:
-                core.abandon_pending_start(delegate._transaction.state)
-                raise
+            backoff = loop.next_attempt()
+            if backoff:
+                await asyncio.sleep(backoff)
+            if publisher is not None:
+                if loop.attempt > 1:
+                    publisher.backoff(loop.attempt, backoff)
+                publisher.attempt_started(loop.attempt)
+            core.begin_transaction(options, False)
+            self._new_transaction_context()
+            await self._start_in_pymongo(options)
+
             returned: Any = _NOT_CALLED
             try:
                 returned = coro(self)
-                ret: _T = await returned
+                result: _T = await returned
             except BaseException as exc:
                 # Cancellation and KeyboardInterrupt abort too, then propagate.
                 if core.in_transaction:
                     await self._abort_transaction(True)
                 if isinstance(exc, TypeError):
                     _check_callback(coro, returned, exc)
-                if _after_callback_error(loop, exc, publisher) == RETRY_TRANSACTION:
-                    await self._next_attempt(loop, options, publisher)
+                action = loop.on_callback_error(exc)
+                if publisher is not None:
+                    publisher.callback_failed(loop.attempt, exc, action)
+                if action == RETRY_TRANSACTION:
                     continue
-                raise
+                _raise_for(action, loop, exc, publisher)
 
             if not core.in_transaction:
                 # The callback committed or aborted the transaction itself.
-                if publisher is not None and core.state != _ABORTED:
+                if publisher is not None and core.state != TXN_ABORTED:
                     publisher.committed(loop.attempt, 0, loop.total_backoff, loop.elapsed())
-                return ret
+                return result
 
             while True:
                 try:
                     await self._commit_transaction()
                 except PyMongoError as exc:
-                    action = _after_commit_error(loop, exc, publisher)
+                    commit_attempt = loop.commit_attempts + 1
+                    action = loop.on_commit_error(exc)
+                    if publisher is not None:
+                        publisher.commit_failed(loop.attempt, exc, action, commit_attempt)
                     if action == RETRY_COMMIT:
                         continue
                     if action == RETRY_TRANSACTION:
                         break
-                    raise
+                    _raise_for(action, loop, exc, publisher)
                 if publisher is not None:
                     publisher.committed(
                         loop.attempt, loop.commit_attempts + 1, loop.total_backoff, loop.elapsed()
                     )
-                return ret
-            await self._next_attempt(loop, options, publisher)
-
-    async def _next_attempt(
-        self,
-        loop: RetryLoop,
-        options: tuple[Any, ...],
-        publisher: Optional[TransactionPublisher],
-    ) -> None:
-        """Back off, then begin the next transaction (the retry path only)."""
-        try:
-            backoff = loop.next_attempt()
-        except PyMongoError as timeout:
-            # Sleeping would carry the call past its window.
-            if publisher is not None:
-                publisher.gave_up(loop.attempt, timeout, loop.elapsed())
-            raise
-        if backoff:
-            await asyncio.sleep(backoff)
-        if publisher is not None:
-            publisher.backoff(loop.attempt, backoff)
-            publisher.attempt_started(loop.attempt)
-        self._core.begin_transaction(options, False)
-        self._new_transaction_context()
+                return result
 
     def _publisher(self, listeners: tuple[TransactionListener, ...]) -> TransactionPublisher:
         return TransactionPublisher(
             listeners, self._delegate.session_id, self._client._delegate.options.pool_options.appname
         )
 
-    # -- context management --------------------------------------------------
+    # -- context management: ``async with await client.start_session() as s`` --
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc_val: Optional[BaseException],
-        exc_tb: Optional[TracebackType],
-    ) -> None:
+    async def _leave_async_with(self, error: Optional[BaseException]) -> None:
         await self._end_session()
 
-    def __enter__(self) -> NoReturn:
-        raise AttributeError(
-            "Use motorx sessions like 'async with await client.start_session()', not 'with'"
-        )
-
-    def __exit__(self, *args: object) -> None:
-        pass
+    def _use_async_with(self) -> Exception:
+        return AttributeError("Use motorx sessions like 'async with await client.start_session()', not 'with'")
 
 
 _NOT_CALLED: Any = object()
@@ -636,39 +583,51 @@ def _check_callback(coro: Any, returned: Any, exc: TypeError) -> None:
         ) from exc
 
 
-def _after_callback_error(
-    loop: RetryLoop, exc: BaseException, publisher: Optional[TransactionPublisher]
-) -> int:
-    """The core's decision after the callback raised, published if anyone listens."""
-    if publisher is None:
-        return loop.on_callback_error(exc)
-    try:
-        action = loop.on_callback_error(exc)
-    except PyMongoError as timeout:
-        publisher.callback_failed(loop.attempt, exc, GIVE_UP)
-        publisher.gave_up(loop.attempt, timeout, loop.elapsed())
-        raise
-    publisher.callback_failed(
-        loop.attempt, exc, EVENT_RETRY_TRANSACTION if action == RETRY_TRANSACTION else EVENT_RAISE
-    )
-    return action
+def _retry_loop() -> RetryLoop:
+    """The bookkeeping of a new ``with_transaction`` call.
+
+    Its window is what is left of the client-side timeout in force, else
+    Motor's module-level knob, ``motorx.core._WITH_TRANSACTION_RETRY_TIME_LIMIT``
+    (read per call as Motor does: Motor code and its tests lower it; only code
+    that imported motorx.core can have changed it); left at 120 s, the retry
+    policy's window.
+    """
+    remaining = client_side_timeout_remaining()
+    if remaining is not None:
+        return RetryLoop(max(remaining, 0.0), True)
+    motor_core = sys.modules.get("motorx.core")
+    limit = DEFAULT_WINDOW if motor_core is None else motor_core._WITH_TRANSACTION_RETRY_TIME_LIMIT
+    return RetryLoop(None if limit == DEFAULT_WINDOW else limit)
 
 
-def _after_commit_error(
-    loop: RetryLoop, exc: PyMongoError, publisher: Optional[TransactionPublisher]
-) -> int:
-    """The core's decision after a commit raised, published if anyone listens."""
-    if publisher is None:
-        return loop.on_commit_error(exc)
-    commit_attempt = loop.commit_attempts + 1
-    try:
-        action = loop.on_commit_error(exc)
-    except PyMongoError as timeout:
-        publisher.commit_failed(loop.attempt, exc, GIVE_UP, commit_attempt)
+def _raise_for(
+    action: str, loop: RetryLoop, error: BaseException, publisher: Optional[TransactionPublisher]
+) -> NoReturn:
+    """Raise what the core decided: ``error`` itself, or on GIVE_UP the timeout error wrapping it."""
+    if action != GIVE_UP:
+        raise error
+    timeout = _window_spent_error(error, loop.csot)
+    timeout.__cause__ = error
+    if publisher is not None:
         publisher.gave_up(loop.attempt, timeout, loop.elapsed())
-        raise
-    publisher.commit_failed(loop.attempt, exc, _EVENT_DECISIONS[action], commit_attempt)
-    return action
+    raise timeout from error
+
+
+def _window_spent_error(error: BaseException, csot: bool) -> PyMongoError:
+    """What ``with_transaction`` raises once its retry window is spent, as PyMongo does.
+
+    Under a client-side operation timeout, PyMongo's CSOT error
+    (``ExecutionTimeout``, code 50); otherwise ``NetworkTimeout``.  Either way
+    it carries the error labels of ``error``.
+    """
+    message = str(error)
+    timeout: PyMongoError
+    if csot:
+        timeout = ExecutionTimeout(message, 50, {"ok": 0, "errmsg": message, "code": 50})
+    else:
+        timeout = NetworkTimeout(message)
+    add_error_labels(timeout, error_labels(error))
+    return timeout
 
 
 def check_session_type(session: Any) -> None:
@@ -723,11 +682,11 @@ async def run_with_session(
         return await method(*args, **kwargs)
     except (asyncio.CancelledError, NetworkTimeout):
         # Given up on by the client, the command may still run on the server.
-        if session._core.state == _STARTING:
+        if session._core.state == TXN_STARTING:
             # The first operation of the transaction: see AgnosticClientSession._fence.
             target = getattr(method, "__self__", None)
-            if isinstance(target, AsyncCollection):
-                session._fence_collection = target
+            if context is not None and isinstance(target, AsyncCollection):
+                context.fence_collection = target
         raise
     finally:
         session._leave_gate(context)

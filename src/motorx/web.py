@@ -12,21 +12,13 @@ from __future__ import annotations
 
 import datetime
 import email.utils
-import inspect
 from typing import Any, Optional
 
 import gridfs.errors
 import tornado.web
 
-from motorx.gridfs import (
-    AgnosticGridFSBucket,
-    AgnosticGridOut,
-    _content_type,
-    _etag_matches,
-    _gridfs_etag,
-    _last_modified,
-    _not_modified_since,
-)
+from motorx._http import content_type, file_to_serve, last_modified, not_modified, response_headers
+from motorx.gridfs import AgnosticGridFSBucket, AgnosticGridOut
 from motorx.motor_tornado import MotorGridFSBucket
 
 __all__ = ["GridFSHandler"]
@@ -77,44 +69,17 @@ class GridFSHandler(tornado.web.RequestHandler):
     async def get(self, path: str, include_body: bool = True) -> None:
         bucket = MotorGridFSBucket(self.database, self.root_collection)
         try:
-            grid_out = self.get_gridfs_file(bucket, path, self.request)
-            if inspect.isawaitable(grid_out):
-                grid_out = await grid_out
+            grid_out = await file_to_serve(self.get_gridfs_file(bucket, path, self.request), "a MotorGridOut")
         except gridfs.errors.NoFile:
             raise tornado.web.HTTPError(404) from None
-        if not isinstance(grid_out, AgnosticGridOut):
-            raise TypeError(
-                "get_gridfs_file must return a MotorGridOut (or an awaitable of one), not %r"
-                % (grid_out,)
-            )
 
-        modified = _last_modified(grid_out)
-        self.set_header("Last-Modified", modified)
-        self.set_header("Etag", '"%s"' % _gridfs_etag(grid_out))
-        mime_type = _content_type(grid_out, path)
-        if mime_type:
-            self.set_header("Content-Type", mime_type)
-
-        cache_time = self.get_cache_time(path, modified, mime_type)
-        if cache_time > 0:
-            self.set_header(
-                "Expires",
-                datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=cache_time),
-            )
-            self.set_header("Cache-Control", "max-age=" + str(cache_time))
-        else:
-            self.set_header("Cache-Control", "public")
-
+        mime_type = content_type(grid_out, path)
+        cache_time = self.get_cache_time(path, last_modified(grid_out), mime_type)
+        for name, value in response_headers(grid_out, mime_type, cache_time).items():
+            self.set_header(name, value)
         self.set_extra_headers(path, grid_out)
-
-        # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110).
-        if_none_match = self.request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            not_modified = _etag_matches(grid_out, if_none_match)
-        else:
-            since = _parse_http_date(self.request.headers.get("If-Modified-Since"))
-            not_modified = _not_modified_since(grid_out, since)
-        if not_modified:
+        since = _parse_http_date(self.request.headers.get("If-Modified-Since"))
+        if not_modified(grid_out, self.request.headers.get("If-None-Match"), since):
             self.set_status(304)
             return
 
