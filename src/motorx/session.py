@@ -51,7 +51,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from motorx._context import AsyncWithOnly
-from motorx._futures import let_called_operations_start, returns_future
+from motorx._futures import let_called_operations_start, returns_future, spawn_background
 from motorx._pymongo_internals import (
     add_error_labels,
     client_side_timeout_remaining,
@@ -441,6 +441,22 @@ class AgnosticClientSession(AsyncWithOnly):
         finally:
             await delegate.abort_transaction()
 
+    async def _abort_to_the_end(self) -> None:
+        """with_transaction's abort after its callback raised, finished even if cancelled meanwhile.
+
+        A cancellation that lands while the abort is in flight would otherwise
+        leave the transaction open on the server until it expires, holding
+        its writes' locks: the abort runs as a task of its own, and a
+        cancelled caller waits for it before the cancellation propagates.
+        """
+        abort = spawn_background(self._abort_transaction(True))
+        try:
+            await asyncio.shield(abort)
+        except asyncio.CancelledError:
+            if not abort.done():
+                await asyncio.wait({abort})
+            raise
+
     @returns_future
     async def end_session(self) -> None:
         """Finish this session; an active transaction is aborted (a started Future)."""
@@ -512,7 +528,7 @@ class AgnosticClientSession(AsyncWithOnly):
             except BaseException as exc:
                 # Cancellation and KeyboardInterrupt abort too, then propagate.
                 if core.in_transaction:
-                    await self._abort_transaction(True)
+                    await self._abort_to_the_end()
                 if isinstance(exc, TypeError):
                     _check_callback(coro, returned, exc)
                 action = loop.on_callback_error(exc)
