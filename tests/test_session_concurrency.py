@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from flavours import Flavour
+from pymongo import monitoring
 from pymongo.errors import InvalidOperation
 
 DB = "motorx_test"
@@ -134,6 +135,47 @@ def test_gathered_operations_of_the_transaction_commit_in_call_order(
                 await spawned(s)
         assert sorted(d["n"] for d in sync_client[DB][name].find()) == [1, 2, 3, 4, 5]
         assert flavour.commands.count("commitTransaction") == 2
+
+    flavour.run(body)
+
+
+def test_end_session_waits_for_the_transactions_operation_in_flight(
+    flavour: Flavour, sync_client: Any
+) -> None:
+    # end_session passes the gate too: gathered after an insert of the open
+    # transaction (held 300 ms by the server), it ends the session, aborting
+    # the transaction, once the insert is done instead of under it.
+    name = _name(flavour, "end")
+    events: list[tuple[str, str]] = []
+
+    class Order(monitoring.CommandListener):
+        def started(self, event: Any) -> None:
+            events.append(("started", event.command_name))
+
+        def succeeded(self, event: Any) -> None:
+            events.append(("succeeded", event.command_name))
+
+        def failed(self, event: Any) -> None:
+            events.append(("failed", event.command_name))
+
+    async def body() -> None:
+        setup = flavour.client()
+        client = flavour.client(event_listeners=[Order()])
+        coll = await _fresh(client, name)
+        block = {"failCommands": ["insert"], "blockConnection": True, "blockTimeMS": 300}
+        async with flavour.fail_point(setup, {"times": 1}, block):
+            s = await client.start_session()
+            s.start_transaction()
+            events.clear()
+            inserted, ended = await asyncio.gather(coll.insert_one({"n": 1}, session=s), s.end_session())
+        assert inserted.inserted_id is not None and ended is None
+        ours = [e for e in events if e[1] in ("insert", "abortTransaction")]
+        assert ours == [("started", "insert"), ("succeeded", "insert"),
+                        ("started", "abortTransaction"), ("succeeded", "abortTransaction")]
+        assert s.has_ended and not s.in_transaction
+        with pytest.raises(InvalidOperation, match="ended session"):
+            await coll.insert_one({"n": 2}, session=s)
+        assert sync_client[DB][name].count_documents({}) == 0  # aborted with the session
 
     flavour.run(body)
 

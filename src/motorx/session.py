@@ -266,17 +266,21 @@ class AgnosticClientSession(AsyncWithOnly):
         one; then applies a pending ``start_transaction``.  Returns the
         transaction whose turn this is, for ``_leave_gate``.
         """
-        core = self._core
-        context = self._transaction_context
-        if context is not None and core.in_transaction and context.busy():
-            await context.wait_turn()
-        if core.start_pending:
+        context = await self._wait_turn()
+        if self._core.start_pending:
             try:
                 await self._apply_pending_start()
             except BaseException:
                 if context is not None and context._waiting:
                     context.pass_turn()
                 raise
+        return context
+
+    async def _wait_turn(self) -> Optional[_TransactionContext]:
+        """The gate's first half: inside a transaction, wait for the operations queued before."""
+        context = self._transaction_context
+        if context is not None and self._core.in_transaction and context.busy():
+            await context.wait_turn()
         return context
 
     async def _enter_operation(self) -> Optional[_TransactionContext]:
@@ -463,10 +467,16 @@ class AgnosticClientSession(AsyncWithOnly):
         await self._end_session()
 
     async def _end_session(self) -> None:
-        # A pending start never reached PyMongo, so PyMongo has nothing to
-        # abort for it; PyMongo ends its session even if the abort fails.
+        # Through the gate: after the transaction's operations called before
+        # it.  A pending start never reached PyMongo, so PyMongo has nothing
+        # to abort for it; PyMongo ends its session even if the abort fails.
+        # Operations queued after it then find the session ended.
+        context = await self._wait_turn()
         self._core.end()
-        await self._delegate.end_session()
+        try:
+            await self._delegate.end_session()
+        finally:
+            self._leave_gate(context)
 
     async def with_transaction(
         self,
