@@ -16,6 +16,8 @@ from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import ReadPreference
 from pymongo.topology_description import TopologyDescription
 
+import motorx
+
 if TYPE_CHECKING:
     # Only a type (the fixture comes from conftest.py).
     from flavours import Flavour
@@ -123,9 +125,20 @@ def test_client_operations_and_properties(flavour: Flavour, sync_client: Any) ->
 def test_driver_info_is_checked_and_combined(flavour: Flavour) -> None:
     with pytest.raises(TypeError, match="Incorrect type for `driver`"):
         flavour.Client(flavour.uri, driver="mylib")
+    version = motorx.version
+    framework = "asyncio" if flavour.name == "asyncio" else "Tornado " + __import__("tornado").version
+    # What PyMongo's handshake sends: motorx, then Motor (the API it
+    # implements, so what finds Motor clients by name finds these), then a
+    # library's own info right after "Motor", as with Motor itself.
+    plain = flavour.Client(flavour.uri, connect=False).options.pool_options.metadata
+    assert plain["driver"]["name"].endswith("|motorx|Motor")
+    assert plain["driver"]["version"].endswith("|%s|%s" % (version, version))
+    assert plain["platform"].split("|")[-1] == framework
     client = flavour.Client(flavour.uri, driver=DriverInfo("mylib", "2.0", "plat"), connect=False)
-    sent = client.options.pool_options.metadata["driver"]  # what PyMongo's handshake sends
-    assert sent["name"].endswith("motorx|mylib") and sent["version"].endswith("|2.0")
+    sent = client.options.pool_options.metadata
+    assert sent["driver"]["name"].endswith("|motorx|Motor|mylib")
+    assert sent["driver"]["version"].endswith("|%s|%s|2.0" % (version, version))
+    assert sent["platform"].endswith("|%s|plat" % framework)
 
 
 def test_topology_properties_before_connecting_do_no_io(flavour: Flavour) -> None:

@@ -16,6 +16,11 @@ class AsyncioFramework:
     name = "asyncio"
 
     @staticmethod
+    def platform() -> str:
+        """What the handshake's platform says about the framework, as in Motor."""
+        return "asyncio"
+
+    @staticmethod
     def check_event_loop(loop: Any) -> None:
         if not isinstance(loop, asyncio.AbstractEventLoop):
             raise TypeError(
@@ -35,6 +40,12 @@ class AsyncioFramework:
 
 class TornadoFramework:
     name = "tornado"
+
+    @staticmethod
+    def platform() -> str:
+        import tornado
+
+        return "Tornado %s" % tornado.version
 
     @staticmethod
     def check_event_loop(loop: Any) -> None:

@@ -42,29 +42,34 @@ _REPLICA_SET_TYPES = (TOPOLOGY_TYPE.ReplicaSetWithPrimary, TOPOLOGY_TYPE.Replica
 _CAN_APPEND_METADATA = hasattr(AsyncMongoClient, "append_metadata")  # PyMongo >= 4.14
 
 
-def _driver_info(framework_name: str, given: Any) -> DriverInfo:
-    """motorx's DriverInfo, combined with a library's own as Motor did.
+def _driver_infos(framework_platform: str, given: Any) -> list[DriverInfo]:
+    """What the handshake says after "PyMongo": motorx, Motor, then a library's own info.
 
-    PyMongo >= 4.14 refuses '|' in DriverInfo and appends a library's info
-    itself (``append_metadata``, done after construction); older PyMongo
-    takes the combined info Motor built.
+    motorx names itself, then "Motor", the API it implements (same release
+    number), so the server sees "PyMongo|c|motorx|Motor" and a library on
+    top of it, as with Motor, right after "Motor" ("...|Motor|mylib"): what
+    counts or logs Motor clients by name keeps finding them.  PyMongo >= 4.14
+    refuses '|' in a DriverInfo and appends further infos itself
+    (``append_metadata``, done after construction); older PyMongo takes one
+    combined info, as Motor built it.  The first is for ``driver=``.
     """
-    ours: DriverInfo = DriverInfo("motorx", __version__, framework_name)
-    if not given:
-        return ours
-    if not isinstance(given, DriverInfo):
+    if given and not isinstance(given, DriverInfo):
         raise TypeError(
             f"Incorrect type for `driver` {type(given)};"
             " expected value of type pymongo.driver_info.DriverInfo"
         )
+    infos = [DriverInfo("motorx", __version__, framework_platform), DriverInfo("Motor", __version__)]
+    if given:
+        infos.append(given)
     if _CAN_APPEND_METADATA:
-        return ours
-    combined: DriverInfo = DriverInfo(
-        f"{ours.name}|{given.name}",
-        f"{ours.version}|{given.version}" if given.version else ours.version,
-        f"{ours.platform}|{given.platform}" if given.platform else ours.platform,
-    )
-    return combined
+        return infos
+    return [
+        DriverInfo(
+            "|".join(info.name for info in infos),
+            "|".join(info.version for info in infos if info.version),
+            "|".join(info.platform for info in infos if info.platform),
+        )
+    ]
 
 
 def _async_transaction_options(options: Any) -> Any:
@@ -138,18 +143,19 @@ class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoC
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if "io_loop" in kwargs:  # even io_loop=None is checked (and refused), as in Motor
             self._use_event_loop(kwargs.pop("io_loop"))
-        given_driver = kwargs.get("driver")
-        kwargs["driver"] = _driver_info(self._framework.name, given_driver)
+        driver_infos = _driver_infos(self._framework.platform(), kwargs.get("driver"))
+        kwargs["driver"] = driver_infos[0]
         # motorx's with_transaction listeners come in event_listeners too.
         pymongo_listeners, self._transaction_listeners = split_listeners(kwargs.get("event_listeners"))
         if pymongo_listeners is not None:
             kwargs["event_listeners"] = pymongo_listeners
         self._delegate = AsyncMongoClient(*args, **kwargs)
-        if given_driver and _CAN_APPEND_METADATA:
-            # PyMongo 4.14+ only (detected above); looked up by name so that
+        if len(driver_infos) > 1:
+            # PyMongo 4.14+ only (see _driver_infos); looked up by name so that
             # type checking against 4.13, which lacks it, passes too.
             append_metadata: Callable[[Any], None] = getattr(self._delegate, "append_metadata")  # noqa: B009
-            append_metadata(given_driver)
+            for info in driver_infos[1:]:
+                append_metadata(info)
         # timeoutMS never changes for a client; with_transaction reads it per call.
         self._timeout: Optional[float] = self._delegate.options.timeout
         # close(): final at once; PyMongo's clean-up task when it needed one.
