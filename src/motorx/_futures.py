@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from asyncio import _get_running_loop  # the running loop or None: no exception to catch
 from collections.abc import Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
@@ -56,50 +57,54 @@ __all__ = [
 
 def loop_for(owner: Any = None) -> asyncio.AbstractEventLoop:
     """The loop an operation of ``owner`` (a motorx object) runs on: the running one, else its io_loop."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        # Called with no loop running (``loop.run_until_complete(coll.insert_one(d))``):
-        # the task belongs to the loop that will run it, the object's
-        # ``io_loop=`` if it was given one, else the current loop.
-        io_loop = AsyncioFramework.get_event_loop() if owner is None else owner.get_io_loop()
-        loop: asyncio.AbstractEventLoop = getattr(io_loop, "asyncio_loop", io_loop)  # tornado runs on asyncio
+    loop = _get_running_loop()
+    if loop is not None:
         return loop
+    # Called with no loop running (``loop.run_until_complete(coll.insert_one(d))``):
+    # the task belongs to the loop that will run it, the object's
+    # ``io_loop=`` if it was given one, else the current loop.
+    io_loop = AsyncioFramework.get_event_loop() if owner is None else owner.get_io_loop()
+    found: asyncio.AbstractEventLoop = getattr(io_loop, "asyncio_loop", io_loop)  # tornado runs on asyncio
+    return found
 
 
-# Per loop: how many operations were called and have not started yet.
+# Per loop: how many operations were called and have not started yet (no
+# entry for an idle loop, so nothing here keeps a loop alive).
 _unstarted: dict[asyncio.AbstractEventLoop, int] = {}
-
-
-def _count_unstarted(loop: asyncio.AbstractEventLoop, change: int) -> None:
-    count = _unstarted.get(loop, 0) + change
-    if count:
-        _unstarted[loop] = count
-    else:
-        del _unstarted[loop]  # no entry for an idle loop: nothing keeps it alive
 
 
 class OperationFuture(asyncio.Future[_T]):
     """A called operation: an asyncio Future whose coroutine starts at once.
 
     See the module docstring: run inside the first task that awaits it, or
-    as a task of its own from the loop's next iteration.
+    as a task of its own from the loop's next iteration.  ``owner`` (a
+    motorx object, for its ``get_io_loop()``) picks the loop when none is
+    running.
     """
 
-    def __init__(self, coro: Coroutine[Any, Any, _T], loop: asyncio.AbstractEventLoop) -> None:
+    __slots__ = ("_coro", "_task", "_runner", "_start_handle")
+
+    def __init__(self, coro: Coroutine[Any, Any, _T], owner: Any = None) -> None:
+        loop = loop_for(owner)
         super().__init__(loop=loop)
         self._coro: Optional[Coroutine[Any, Any, _T]] = coro
         self._task: Optional[asyncio.Future[_T]] = None  # running as a task of its own
         self._runner: Optional[asyncio.Future[Any]] = None  # the awaiting task running it
         # Runs in a copy of the caller's context, as a task would.
         self._start_handle = loop.call_soon(self._start_as_task)
-        _count_unstarted(loop, 1)
+        _unstarted[loop] = _unstarted.get(loop, 0) + 1
 
     def _take_coro(self) -> Optional[Coroutine[Any, Any, _T]]:
+        """The coroutine, for whoever starts it first (None once started or cancelled)."""
         coro, self._coro = self._coro, None
         if coro is not None:
             self._start_handle.cancel()
-            _count_unstarted(self.get_loop(), -1)
+            loop = self.get_loop()
+            left = _unstarted[loop] - 1
+            if left:
+                _unstarted[loop] = left
+            else:
+                del _unstarted[loop]
         return coro
 
     def _start_as_task(self) -> None:
@@ -121,7 +126,7 @@ class OperationFuture(asyncio.Future[_T]):
 
     def __await__(self) -> Generator[Any, None, _T]:
         loop = self.get_loop()
-        if self._coro is not None and _unstarted.get(loop) == 1 and _running_loop() is loop:
+        if self._coro is not None and _unstarted.get(loop) == 1 and _get_running_loop() is loop:
             # Awaited before it started, and no operation called before it
             # is waiting to start: run it here, in the awaiting task.
             coro = self._take_coro()
@@ -159,20 +164,9 @@ class OperationFuture(asyncio.Future[_T]):
         return super().cancel()
 
 
-def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio.Future[_T]:
-    """The operation ``coro``, started as Motor's call model says (an :class:`OperationFuture`).
-
-    ``owner`` (a motorx object, for its ``get_io_loop()``) picks the loop
-    when none is running.
-    """
-    return OperationFuture(coro, loop_for(owner))
+    """The operation ``coro``, started as Motor's call model says (an :class:`OperationFuture`)."""
+    return OperationFuture(coro, owner)
 
 
 async def let_called_operations_start() -> None:
@@ -214,7 +208,7 @@ def returns_future(
     # the signatures of methods of generic classes that take **kwargs.
     @functools.wraps(method)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> asyncio.Future[_T]:
-        return start_operation(method(*args, **kwargs), args[0])
+        return OperationFuture(method(*args, **kwargs), args[0])
 
     call.returns_future = True  # type: ignore[attr-defined]
     return call

@@ -138,8 +138,12 @@ class _TransactionContext(AsyncWithOnly):
         session = self._session
         return session._transaction_context is self and session._core.in_transaction
 
-    def busy(self) -> bool:
-        return self._session._core.in_use or self._handed_over or bool(self._waiting)
+    def must_wait(self) -> bool:
+        """Whether an operation arriving now waits its turn: this transaction is open and busy."""
+        session = self._session
+        return session._core.in_transaction and (
+            session._core.in_use or self._handed_over or bool(self._waiting)
+        )
 
     async def wait_turn(self) -> None:
         """Wait until the operations queued before this one are done."""
@@ -266,7 +270,9 @@ class AgnosticClientSession(AsyncWithOnly):
         one; then applies a pending ``start_transaction``.  Returns the
         transaction whose turn this is, for ``_leave_gate``.
         """
-        context = await self._wait_turn()
+        context = self._transaction_context
+        if context is not None and context.must_wait():
+            await context.wait_turn()
         if self._core.start_pending:
             try:
                 await self._apply_pending_start()
@@ -274,13 +280,6 @@ class AgnosticClientSession(AsyncWithOnly):
                 if context is not None and context._waiting:
                     context.pass_turn()
                 raise
-        return context
-
-    async def _wait_turn(self) -> Optional[_TransactionContext]:
-        """The gate's first half: inside a transaction, wait for the operations queued before."""
-        context = self._transaction_context
-        if context is not None and self._core.in_transaction and context.busy():
-            await context.wait_turn()
         return context
 
     async def _enter_operation(self) -> Optional[_TransactionContext]:
@@ -471,7 +470,9 @@ class AgnosticClientSession(AsyncWithOnly):
         # it.  A pending start never reached PyMongo, so PyMongo has nothing
         # to abort for it; PyMongo ends its session even if the abort fails.
         # Operations queued after it then find the session ended.
-        context = await self._wait_turn()
+        context = self._transaction_context
+        if context is not None and context.must_wait():
+            await context.wait_turn()
         self._core.end()
         try:
             await self._delegate.end_session()
