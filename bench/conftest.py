@@ -184,7 +184,7 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
 
 @pytest.fixture(scope="session")
 def bench_uri() -> Iterator[str]:
-    """The server most end-to-end benchmarks share (the sweep starts its own per case)."""
+    """The server most end-to-end benchmarks share (the sweep starts one per driver round)."""
     with bench_server() as uri:
         yield uri
 

@@ -316,8 +316,8 @@ UVLOOP_NOTE = (
 )
 SWEEP_SECTION = "Concurrency sweep (txn = start session, with_transaction(insert + update), end session)"
 SWEEP_NOTE = (
-    "N tasks on one client, each running its transactions one after another; a fresh server per "
-    "N; every driver's round in a process of its own (so peak RSS is its own), the drivers' "
+    "N tasks on one client, each running its transactions one after another; every driver's "
+    "round on a fresh server and in a process of its own (so peak RSS is its own), the drivers' "
     "rounds interleaved. * marks a driver that failed transactions at that N (the errors rows "
     "say with what); its other figures are of what it attempted."
 )

@@ -1,6 +1,7 @@
 """Concurrency sweep: how each driver's cost grows from 1 to 5,000 concurrent tasks.
 
-For each number of tasks N (quick mode: a short version), on a fresh server:
+For each number of tasks N (quick mode: a short version), each driver's
+round on a fresh server of its own (with ``MONGODB_URI``, that one server):
 N tasks on one client, each running transactions one after another (start
 session, ``with_transaction`` with an insert and an update, end session), at
 least ``TXNS_PER_ROUND`` transactions a round.  Every driver's round runs in
@@ -126,17 +127,21 @@ def test_sweep(
     name = "sweep, %s tasks" % "{:,}".format(tasks)
     steps = itertools.count(1)
     counter = itertools.count(1)
-    with fresh_bench_server() as uri:
 
-        def interleaved_round() -> None:
-            done = next(counter)
-            first = (done - 1) % len(DRIVERS)
-            for driver in DRIVERS[first:] + DRIVERS[:first]:
+    def interleaved_round() -> None:
+        done = next(counter)
+        first = (done - 1) % len(DRIVERS)
+        for driver in DRIVERS[first:] + DRIVERS[:first]:
+            # A server of its own for every driver's round: a round leaves
+            # its writes behind, and Motor's failing rounds leave about a
+            # thousand transactions open until the server expires them,
+            # which slowed the next driver's round on a shared server.
+            with fresh_bench_server() as uri:
                 results[driver].append(run_worker(driver, tasks, uri))
-                progress.step(name, next(steps), rounds * len(DRIVERS), "round %d/%d, %s %s" % (
-                    done, rounds, driver, _brief(results[driver][-1])))
+            progress.step(name, next(steps), rounds * len(DRIVERS), "round %d/%d, %s %s" % (
+                done, rounds, driver, _brief(results[driver][-1])))
 
-        benchmark.pedantic(interleaved_round, rounds=rounds, iterations=1)
+    benchmark.pedantic(interleaved_round, rounds=rounds, iterations=1)
     impls = {driver: merge(rs) for driver, rs in results.items()}
     benchmark.extra_info.update({
         "kind": "sweep", "tasks": tasks, "per_task": _per_task(tasks), "mode": bench_mode,
