@@ -51,7 +51,6 @@ __all__ = [
     "let_called_operations_start",
     "returns_future",
     "spawn_background",
-    "start_operation",
 ]
 
 
@@ -68,9 +67,16 @@ def loop_for(owner: Any = None) -> asyncio.AbstractEventLoop:
     return found
 
 
-# Per loop: how many operations were called and have not started yet (no
-# entry for an idle loop, so nothing here keeps a loop alive).
+# Per loop: how many operations were called and have not started yet.
 _unstarted: dict[asyncio.AbstractEventLoop, int] = {}
+
+
+def _count_unstarted(loop: asyncio.AbstractEventLoop, change: int) -> None:
+    count = _unstarted.get(loop, 0) + change
+    if count:
+        _unstarted[loop] = count
+    else:
+        del _unstarted[loop]  # no entry for an idle loop: nothing keeps it alive
 
 
 class OperationFuture(asyncio.Future[_T]):
@@ -92,19 +98,14 @@ class OperationFuture(asyncio.Future[_T]):
         self._runner: Optional[asyncio.Future[Any]] = None  # the awaiting task running it
         # Runs in a copy of the caller's context, as a task would.
         self._start_handle = loop.call_soon(self._start_as_task)
-        _unstarted[loop] = _unstarted.get(loop, 0) + 1
+        _count_unstarted(loop, 1)
 
     def _take_coro(self) -> Optional[Coroutine[Any, Any, _T]]:
         """The coroutine, for whoever starts it first (None once started or cancelled)."""
         coro, self._coro = self._coro, None
         if coro is not None:
             self._start_handle.cancel()
-            loop = self.get_loop()
-            left = _unstarted[loop] - 1
-            if left:
-                _unstarted[loop] = left
-            else:
-                del _unstarted[loop]
+            _count_unstarted(self.get_loop(), -1)
         return coro
 
     def _start_as_task(self) -> None:
@@ -162,11 +163,6 @@ class OperationFuture(asyncio.Future[_T]):
             # cancelling an awaited call does.
             return self._runner.cancel()
         return super().cancel()
-
-
-def start_operation(coro: Coroutine[Any, Any, _T], owner: Any = None) -> asyncio.Future[_T]:
-    """The operation ``coro``, started as Motor's call model says (an :class:`OperationFuture`)."""
-    return OperationFuture(coro, owner)
 
 
 async def let_called_operations_start() -> None:

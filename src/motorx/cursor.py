@@ -32,7 +32,7 @@ from motorx._context import AsyncWithCloses
 from motorx._pymongo_internals import cursor_buffered_count, cursor_query_flags
 from motorx._typing import _DocumentType
 from motorx.session import AgnosticClientSession, _TransactionContext, split_session
-from motorx._futures import loop_for, returns_future, spawn_background, start_operation
+from motorx._futures import OperationFuture, loop_for, returns_future, spawn_background
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -190,7 +190,7 @@ class _BaseCursor(AsyncWithCloses, Generic[_DocumentType]):
             DeprecationWarning,
             stacklevel=2,
         )
-        return start_operation(self._fetch_one(), self)
+        return OperationFuture(self._fetch_one(), self)
 
     fetch_next.fget.returns_future = True  # type: ignore[attr-defined]
 

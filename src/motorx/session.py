@@ -270,9 +270,7 @@ class AgnosticClientSession(AsyncWithOnly):
         one; then applies a pending ``start_transaction``.  Returns the
         transaction whose turn this is, for ``_leave_gate``.
         """
-        context = self._transaction_context
-        if context is not None and context.must_wait():
-            await context.wait_turn()
+        context = await self._wait_turn()
         if self._core.start_pending:
             try:
                 await self._apply_pending_start()
@@ -280,6 +278,13 @@ class AgnosticClientSession(AsyncWithOnly):
                 if context is not None and context._waiting:
                     context.pass_turn()
                 raise
+        return context
+
+    async def _wait_turn(self) -> Optional[_TransactionContext]:
+        """The gate's first half: inside a transaction, wait for the operations queued before."""
+        context = self._transaction_context
+        if context is not None and context.must_wait():
+            await context.wait_turn()
         return context
 
     async def _enter_operation(self) -> Optional[_TransactionContext]:
@@ -470,9 +475,7 @@ class AgnosticClientSession(AsyncWithOnly):
         # it.  A pending start never reached PyMongo, so PyMongo has nothing
         # to abort for it; PyMongo ends its session even if the abort fails.
         # Operations queued after it then find the session ended.
-        context = self._transaction_context
-        if context is not None and context.must_wait():
-            await context.wait_turn()
+        context = await self._wait_turn()
         self._core.end()
         try:
             await self._delegate.end_session()
