@@ -56,7 +56,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import pytest
 
@@ -516,6 +516,18 @@ class CursorCase(Case):
 
 # -- the runner ------------------------------------------------------------------
 
+_Item = TypeVar("_Item")
+
+
+def rotated(items: list[_Item], round_index: int) -> list[_Item]:
+    """``items`` in the order round ``round_index`` (from 0) runs them: each round starts one later.
+
+    No implementation always runs first (or right after another), so a
+    slow start or a predecessor's after-effects fall on each in turn.
+    """
+    first = round_index % len(items)
+    return items[first:] + items[:first]
+
 
 def run_interleaved(
     benchmark: Any,
@@ -559,8 +571,7 @@ def run_interleaved(
 
         def interleaved_round() -> None:
             done = next(rounds)
-            first = (done - 1) % len(order)
-            for lane in order[first:] + order[:first]:
+            for lane in rotated(order, done - 1):
                 cases[lane].one_round()
                 # A line per lane: one lane's round of a long case takes half a minute.
                 progress.step(name, next(steps), total * len(order), "round %d/%d, %s %.2f s" % (

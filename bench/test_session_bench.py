@@ -83,6 +83,8 @@ import motorx
 import motorx.motor_asyncio
 from motorx._futures import OperationFuture, returns_future
 
+from test_e2e_bench import rotated  # noqa: E402 - bench/ is on sys.path for its conftest
+
 # Nothing may connect: port 1 is closed, and server selection would give up fast.
 URI = "mongodb://127.0.0.1:1/?replicaSet=secantus&serverSelectionTimeoutMS=100"
 
@@ -348,8 +350,7 @@ def run_interleaved(
 
     def interleaved_round() -> None:
         done = next(counter)
-        first = done % len(names)
-        for name in names[first:] + names[:first]:
+        for name in rotated(names, done):
             gc.collect()
             batch = batches[name]
             t0 = clock()

@@ -130,12 +130,11 @@ def test_sweep(
 
     def interleaved_round() -> None:
         done = next(counter)
-        first = (done - 1) % len(DRIVERS)
-        for driver in DRIVERS[first:] + DRIVERS[:first]:
-            # A server of its own for every driver's round: a round leaves
-            # its writes behind, and Motor's failing rounds leave about a
-            # thousand transactions open until the server expires them,
-            # which slowed the next driver's round on a shared server.
+        for driver in e2e.rotated(DRIVERS, done - 1):
+            # A server of its own for every driver's round: on one server per
+            # N, each round met what the rounds before left (their writes,
+            # Motor's transactions left open until the server expired them)
+            # and client CPU per transaction rose round by round.
             with fresh_bench_server() as uri:
                 results[driver].append(run_worker(driver, tasks, uri))
             progress.step(name, next(steps), rounds * len(DRIVERS), "round %d/%d, %s %s" % (
