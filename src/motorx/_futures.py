@@ -198,7 +198,14 @@ def spawn_background(
 def returns_future(
     method: Callable[_P, Coroutine[Any, Any, _T]],
 ) -> Callable[_P, asyncio.Future[_T]]:
-    """Make an ``async def`` method return a started Future, as Motor's do."""
+    """Make a method that returns a coroutine return a started Future, as Motor's do.
+
+    The method is an ``async def``, or a plain ``def`` that only hands on a
+    coroutine (``return run_with_session(...)``): one coroutine frame less
+    for every operation while it waits.  Such a ``def`` must do nothing that
+    can fail before the coroutine starts, since that would raise at the call
+    instead of through the Future.
+    """
 
     # Without Concatenate (self is simply the first of _P): mypy then keeps
     # the signatures of methods of generic classes that take **kwargs.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextvars import ContextVar
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Optional
 
 from pymongo import AsyncMongoClient
@@ -307,8 +307,8 @@ class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoC
     # -- commands ------------------------------------------------------------
 
     @returns_future
-    async def list_database_names(self, session: Any = None, comment: Any = None) -> list[str]:
-        return await run_with_session(
+    def list_database_names(self, session: Any = None, comment: Any = None) -> Coroutine[Any, Any, list[str]]:
+        return run_with_session(
             self._delegate.list_database_names, (), {"session": session, "comment": comment}
         )
 
@@ -322,7 +322,7 @@ class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoC
         return self._command_cursor_class(cursor, self, motorx_session)
 
     @returns_future
-    async def bulk_write(
+    def bulk_write(
         self,
         models: Sequence[Any],
         session: Any = None,
@@ -332,9 +332,9 @@ class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoC
         comment: Any = None,
         let: Optional[Mapping[str, Any]] = None,
         write_concern: Any = None,
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         """A client-level bulk write across namespaces (MongoDB 8.0+)."""
-        return await run_with_session(
+        return run_with_session(
             self._delegate.bulk_write,
             (models,),
             {
@@ -357,8 +357,8 @@ class AgnosticClient(ChangeStreamSource, OnEventLoop, PyMongoWrapper[AsyncMongoC
         )
 
     @returns_future
-    async def server_info(self, session: Any = None) -> Mapping[str, Any]:
-        return await run_with_session(self._delegate.server_info, (), {"session": session})
+    def server_info(self, session: Any = None) -> Coroutine[Any, Any, Mapping[str, Any]]:
+        return run_with_session(self._delegate.server_info, (), {"session": session})
 
     def __del__(self) -> None:
         # Motor's monitors were threads that ended once its client was

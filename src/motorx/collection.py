@@ -9,7 +9,7 @@ motorx session (keyword or positional); PyMongo validates everything else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, Union
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
@@ -137,29 +137,29 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
     # -- writes --------------------------------------------------------------
 
     @returns_future
-    async def insert_one(
+    def insert_one(
         self,
         document: Any,
         bypass_document_validation: Optional[bool] = None,
         session: Any = None,
         comment: Optional[Any] = None,
-    ) -> InsertOneResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, InsertOneResult]:
+        return run_with_session(
             self._delegate.insert_one,
             (document,),
             {"bypass_document_validation": bypass_document_validation, "session": session, "comment": comment},
         )
 
     @returns_future
-    async def insert_many(
+    def insert_many(
         self,
         documents: Iterable[Any],
         ordered: bool = True,
         bypass_document_validation: Optional[bool] = None,
         session: Any = None,
         comment: Optional[Any] = None,
-    ) -> InsertManyResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, InsertManyResult]:
+        return run_with_session(
             self._delegate.insert_many,
             (documents,),
             {
@@ -171,7 +171,7 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         )
 
     @returns_future
-    async def replace_one(
+    def replace_one(
         self,
         filter: Mapping[str, Any],
         replacement: Mapping[str, Any],
@@ -183,8 +183,8 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         let: Optional[Mapping[str, Any]] = None,
         sort: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
-    ) -> UpdateResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, UpdateResult]:
+        return run_with_session(
             self._delegate.replace_one,
             (filter, replacement),
             {
@@ -200,7 +200,7 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         )
 
     @returns_future
-    async def update_one(
+    def update_one(
         self,
         filter: Mapping[str, Any],
         update: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
@@ -213,8 +213,8 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         let: Optional[Mapping[str, Any]] = None,
         sort: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
-    ) -> UpdateResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, UpdateResult]:
+        return run_with_session(
             self._delegate.update_one,
             (filter, update),
             {
@@ -231,7 +231,7 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         )
 
     @returns_future
-    async def update_many(
+    def update_many(
         self,
         filter: Mapping[str, Any],
         update: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
@@ -243,8 +243,8 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         session: Any = None,
         let: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
-    ) -> UpdateResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, UpdateResult]:
+        return run_with_session(
             self._delegate.update_many,
             (filter, update),
             {
@@ -260,7 +260,7 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         )
 
     @returns_future
-    async def delete_one(
+    def delete_one(
         self,
         filter: Mapping[str, Any],
         collation: Optional[Any] = None,
@@ -268,15 +268,15 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         session: Any = None,
         let: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
-    ) -> DeleteResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, DeleteResult]:
+        return run_with_session(
             self._delegate.delete_one,
             (filter,),
             {"collation": collation, "hint": hint, "session": session, "let": let, "comment": comment},
         )
 
     @returns_future
-    async def delete_many(
+    def delete_many(
         self,
         filter: Mapping[str, Any],
         collation: Optional[Any] = None,
@@ -284,15 +284,15 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         session: Any = None,
         let: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
-    ) -> DeleteResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, DeleteResult]:
+        return run_with_session(
             self._delegate.delete_many,
             (filter,),
             {"collation": collation, "hint": hint, "session": session, "let": let, "comment": comment},
         )
 
     @returns_future
-    async def bulk_write(
+    def bulk_write(
         self,
         requests: Sequence[Any],
         ordered: bool = True,
@@ -300,8 +300,8 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         session: Any = None,
         comment: Optional[Any] = None,
         let: Optional[Mapping[str, Any]] = None,
-    ) -> BulkWriteResult:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, BulkWriteResult]:
+        return run_with_session(
             self._delegate.bulk_write,
             (requests,),
             {
@@ -314,7 +314,7 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         )
 
     @returns_future
-    async def find_one_and_delete(
+    def find_one_and_delete(
         self,
         filter: Mapping[str, Any],
         projection: Optional[Union[Mapping[str, Any], Iterable[str]]] = None,
@@ -324,12 +324,12 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         let: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         kwargs.update(projection=projection, sort=sort, hint=hint, session=session, let=let, comment=comment)
-        return await run_with_session(self._delegate.find_one_and_delete, (filter,), kwargs)
+        return run_with_session(self._delegate.find_one_and_delete, (filter,), kwargs)
 
     @returns_future
-    async def find_one_and_replace(
+    def find_one_and_replace(
         self,
         filter: Mapping[str, Any],
         replacement: Mapping[str, Any],
@@ -342,7 +342,7 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         let: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         kwargs.update(
             projection=projection,
             sort=sort,
@@ -353,10 +353,10 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
             let=let,
             comment=comment,
         )
-        return await run_with_session(self._delegate.find_one_and_replace, (filter, replacement), kwargs)
+        return run_with_session(self._delegate.find_one_and_replace, (filter, replacement), kwargs)
 
     @returns_future
-    async def find_one_and_update(
+    def find_one_and_update(
         self,
         filter: Mapping[str, Any],
         update: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
@@ -370,7 +370,7 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         let: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         kwargs.update(
             projection=projection,
             sort=sort,
@@ -382,14 +382,16 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
             let=let,
             comment=comment,
         )
-        return await run_with_session(self._delegate.find_one_and_update, (filter, update), kwargs)
+        return run_with_session(self._delegate.find_one_and_update, (filter, update), kwargs)
 
     # -- reads ---------------------------------------------------------------
 
     @returns_future
-    async def find_one(self, filter: Optional[Any] = None, *args: Any, **kwargs: Any) -> Optional[_DocumentType]:
+    def find_one(
+        self, filter: Optional[Any] = None, *args: Any, **kwargs: Any
+    ) -> Coroutine[Any, Any, Optional[_DocumentType]]:
         """The first matching document or None; takes ``find()``'s arguments."""
-        return await run_with_session(self._delegate.find_one, (filter, *args), kwargs)
+        return run_with_session(self._delegate.find_one, (filter, *args), kwargs)
 
     def find(self: _FlavouredCollection[_CursorT_co, Any, Any, Any], *args: Any, **kwargs: Any) -> _CursorT_co:
         """A cursor over the matching documents; a plain call, the query runs on iteration."""
@@ -404,19 +406,19 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         return self._raw_batch_cursor_class(self._delegate.find_raw_batches(*args, **kwargs), self, session)
 
     @returns_future
-    async def count_documents(
+    def count_documents(
         self, filter: Mapping[str, Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
-    ) -> int:
+    ) -> Coroutine[Any, Any, int]:
         kwargs.update(session=session, comment=comment)
-        return await run_with_session(self._delegate.count_documents, (filter,), kwargs)
+        return run_with_session(self._delegate.count_documents, (filter,), kwargs)
 
     @returns_future
-    async def estimated_document_count(self, comment: Optional[Any] = None, **kwargs: Any) -> int:
+    def estimated_document_count(self, comment: Optional[Any] = None, **kwargs: Any) -> Coroutine[Any, Any, int]:
         kwargs["comment"] = comment
-        return await self._delegate.estimated_document_count(**kwargs)
+        return self._delegate.estimated_document_count(**kwargs)
 
     @returns_future
-    async def distinct(
+    def distinct(
         self,
         key: str,
         filter: Optional[Mapping[str, Any]] = None,
@@ -424,9 +426,9 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         comment: Optional[Any] = None,
         hint: Optional[Any] = None,
         **kwargs: Any,
-    ) -> list[Any]:
+    ) -> Coroutine[Any, Any, list[Any]]:
         kwargs.update(session=session, comment=comment, hint=hint)
-        return await run_with_session(self._delegate.distinct, (key, filter), kwargs)
+        return run_with_session(self._delegate.distinct, (key, filter), kwargs)
 
     def aggregate(
         self: _FlavouredCollection[Any, Any, _LatentCursorT_co, Any],
@@ -450,16 +452,16 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
     # -- indexes -------------------------------------------------------------
 
     @returns_future
-    async def create_index(self, keys: Any, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> str:
+    def create_index(self, keys: Any, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> Coroutine[Any, Any, str]:
         kwargs.update(session=session, comment=comment)
-        return await run_with_session(self._delegate.create_index, (keys,), kwargs)
+        return run_with_session(self._delegate.create_index, (keys,), kwargs)
 
     @returns_future
-    async def create_indexes(
+    def create_indexes(
         self, indexes: Sequence[Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
-    ) -> list[str]:
+    ) -> Coroutine[Any, Any, list[str]]:
         kwargs.update(session=session, comment=comment)
-        return await run_with_session(self._delegate.create_indexes, (indexes,), kwargs)
+        return run_with_session(self._delegate.create_indexes, (indexes,), kwargs)
 
     @returns_future
     async def drop_index(self, index_or_name: Any, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
@@ -479,22 +481,22 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         return cursor_class(self, self._delegate.list_indexes, (), kwargs, batch_size_option=False)
 
     @returns_future
-    async def index_information(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
-        return await run_with_session(self._delegate.index_information, (), {"session": session, "comment": comment})
+    def index_information(self, session: Any = None, comment: Optional[Any] = None) -> Coroutine[Any, Any, MutableMapping[str, Any]]:
+        return run_with_session(self._delegate.index_information, (), {"session": session, "comment": comment})
 
     @returns_future
-    async def create_search_index(
+    def create_search_index(
         self, model: Any, session: Any = None, comment: Any = None, **kwargs: Any
-    ) -> str:
+    ) -> Coroutine[Any, Any, str]:
         kwargs.update(session=session, comment=comment)
-        return await run_with_session(self._delegate.create_search_index, (model,), kwargs)
+        return run_with_session(self._delegate.create_search_index, (model,), kwargs)
 
     @returns_future
-    async def create_search_indexes(
+    def create_search_indexes(
         self, models: list[Any], session: Any = None, comment: Optional[Any] = None, **kwargs: Any
-    ) -> list[str]:
+    ) -> Coroutine[Any, Any, list[str]]:
         kwargs.update(session=session, comment=comment)
-        return await run_with_session(self._delegate.create_search_indexes, (models,), kwargs)
+        return run_with_session(self._delegate.create_search_indexes, (models,), kwargs)
 
     @returns_future
     async def drop_search_index(self, name: str, session: Any = None, comment: Optional[Any] = None, **kwargs: Any) -> None:
@@ -530,15 +532,15 @@ class AgnosticCollection(ChangeStreamSource, NamespaceWrapper[AsyncCollection[An
         )
 
     @returns_future
-    async def rename(
+    def rename(
         self, new_name: str, session: Any = None, comment: Optional[Any] = None, **kwargs: Any
-    ) -> MutableMapping[str, Any]:
+    ) -> Coroutine[Any, Any, MutableMapping[str, Any]]:
         kwargs.update(session=session, comment=comment)
-        return await run_with_session(self._delegate.rename, (new_name,), kwargs)
+        return run_with_session(self._delegate.rename, (new_name,), kwargs)
 
     @returns_future
-    async def options(self, session: Any = None, comment: Optional[Any] = None) -> MutableMapping[str, Any]:
-        return await run_with_session(self._delegate.options, (), {"session": session, "comment": comment})
+    def options(self, session: Any = None, comment: Optional[Any] = None) -> Coroutine[Any, Any, MutableMapping[str, Any]]:
+        return run_with_session(self._delegate.options, (), {"session": session, "comment": comment})
 
 
 # At the end: motorx.database imports this module.

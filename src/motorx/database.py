@@ -8,7 +8,7 @@ as in Motor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Coroutine, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Union
 
 from bson.dbref import DBRef
@@ -126,7 +126,7 @@ class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]],
     # -- commands ------------------------------------------------------------
 
     @returns_future
-    async def command(
+    def command(
         self,
         command: Union[str, MutableMapping[str, Any]],
         value: Any = 1,
@@ -137,7 +137,7 @@ class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]],
         session: Any = None,
         comment: Optional[Any] = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         """Run a database command and return its reply document."""
         kwargs.update(
             value=value,
@@ -148,7 +148,7 @@ class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]],
             session=session,
             comment=comment,
         )
-        return await run_with_session(self._delegate.command, (command,), kwargs)
+        return run_with_session(self._delegate.command, (command,), kwargs)
 
     async def cursor_command(
         self: _FlavouredDatabase[Any, Any, _CommandCursorT_co, Any],
@@ -208,29 +208,29 @@ class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]],
         return self._collection_class(self, name, _delegate=delegate)
 
     @returns_future
-    async def drop_collection(
+    def drop_collection(
         self,
         name_or_collection: Union[str, AgnosticCollection],
         session: Any = None,
         comment: Optional[Any] = None,
         encrypted_fields: Optional[Mapping[str, Any]] = None,
-    ) -> dict[str, Any]:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        return run_with_session(
             self._delegate.drop_collection,
             (_unwrap_collection(name_or_collection),),
             {"session": session, "comment": comment, "encrypted_fields": encrypted_fields},
         )
 
     @returns_future
-    async def list_collection_names(
+    def list_collection_names(
         self,
         session: Any = None,
         filter: Optional[Mapping[str, Any]] = None,
         comment: Optional[Any] = None,
         **kwargs: Any,
-    ) -> list[str]:
+    ) -> Coroutine[Any, Any, list[str]]:
         kwargs.update(session=session, filter=filter, comment=comment)
-        return await run_with_session(self._delegate.list_collection_names, (), kwargs)
+        return run_with_session(self._delegate.list_collection_names, (), kwargs)
 
     async def list_collections(
         self,
@@ -247,7 +247,7 @@ class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]],
         return cursor_class(cursor, self, motorx_session)
 
     @returns_future
-    async def validate_collection(
+    def validate_collection(
         self,
         name_or_collection: Union[str, AgnosticCollection],
         scandata: bool = False,
@@ -255,17 +255,17 @@ class AgnosticDatabase(ChangeStreamSource, NamespaceWrapper[AsyncDatabase[Any]],
         session: Any = None,
         background: Optional[bool] = None,
         comment: Optional[Any] = None,
-    ) -> dict[str, Any]:
-        return await run_with_session(
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        return run_with_session(
             self._delegate.validate_collection,
             (_unwrap_collection(name_or_collection),),
             {"scandata": scandata, "full": full, "session": session, "background": background, "comment": comment},
         )
 
     @returns_future
-    async def dereference(
+    def dereference(
         self, dbref: DBRef, session: Any = None, comment: Optional[Any] = None, **kwargs: Any
-    ) -> Optional[_DocumentType]:
+    ) -> Coroutine[Any, Any, Optional[_DocumentType]]:
         """The document a DBRef points to, or None."""
         kwargs.update(session=session, comment=comment)
-        return await run_with_session(self._delegate.dereference, (dbref,), kwargs)
+        return run_with_session(self._delegate.dereference, (dbref,), kwargs)

@@ -388,9 +388,9 @@ class AgnosticClientSession(AsyncWithOnly):
             )
 
     @returns_future
-    async def commit_transaction(self) -> None:
+    def commit_transaction(self) -> Coroutine[Any, Any, None]:
         """Commit a multi-statement transaction (returns a started Future, as in Motor)."""
-        await self._commit_transaction()
+        return self._commit_transaction()
 
     async def _commit_transaction(self) -> None:
         # with_transaction's commits come here too: through the gate, after
@@ -405,9 +405,9 @@ class AgnosticClientSession(AsyncWithOnly):
             self._leave_gate(context)
 
     @returns_future
-    async def abort_transaction(self) -> None:
+    def abort_transaction(self) -> Coroutine[Any, Any, None]:
         """Abort a multi-statement transaction (returns a started Future, as in Motor)."""
-        await self._abort_transaction(False)
+        return self._abort_transaction(False)
 
     async def _abort_transaction(self, force: bool) -> None:
         # force: with_transaction aborting its own transaction after the
@@ -466,9 +466,9 @@ class AgnosticClientSession(AsyncWithOnly):
             raise
 
     @returns_future
-    async def end_session(self) -> None:
+    def end_session(self) -> Coroutine[Any, Any, None]:
         """Finish this session; an active transaction is aborted (a started Future)."""
-        await self._end_session()
+        return self._end_session()
 
     async def _end_session(self) -> None:
         # Through the gate: after the transaction's operations called before
