@@ -71,17 +71,23 @@ MET, MISSED, WITHIN_NOISE = "met", "MISSED", "within noise"
 
 @dataclass(frozen=True)
 class Target:
-    """A bound on motorx / other, and why the project sets it."""
+    """A bound on motorx / other (or, with a unit, on motorx minus other), and why the project sets it."""
 
     limit: float
     reason: str
     higher_is_better: bool = False
+    unit: str = ""  # set: the bound is on the difference motorx - other, in this unit
 
-    def holds(self, ratio: float) -> bool:
-        return ratio >= self.limit if self.higher_is_better else ratio <= self.limit
+    @property
+    def on_difference(self) -> bool:
+        return bool(self.unit)
+
+    def holds(self, measured: float) -> bool:
+        return measured >= self.limit if self.higher_is_better else measured <= self.limit
 
     def text(self) -> str:
-        return "%s %.2f" % ("≥" if self.higher_is_better else "≤", self.limit)
+        bound = "%s %.2f" % ("≥" if self.higher_is_better else "≤", self.limit)
+        return "%s %g %s" % (bound[0], self.limit, self.unit) if self.on_difference else bound
 
 
 SESSION_LAYER = Target(
@@ -109,6 +115,9 @@ SWEEP_FLAT = Target(
     1.05, "motorx is for high-throughput workers: its cost per transaction must not grow faster "
     "than PyMongo Async's with concurrency")
 SWEEP_FLAT_TASKS = 5000
+SESSION_MEMORY = Target(
+    100, "a worker holds thousands of open sessions: motorx's wrapper and core may add 100 bytes "
+    "to PyMongo's session at most", unit="B")
 CONTENTION_RETRIES = Target(
     1 / 3, "with the specification's backoff between retries, contended transactions retry a third "
     "as often as Motor's, which retries at once")
@@ -160,6 +169,16 @@ class Row:
             return None
         return a / b
 
+    def difference(self, other: str) -> Optional[float]:
+        """motorx's figure minus the other's."""
+        a, b = _as_number(self.values.get(SUBJECT)), _as_number(self.values.get(other))
+        return None if a is None or b is None else a - b
+
+    def measured(self, other: str) -> Optional[float]:
+        """What the target against ``other`` is held to: the ratio, or the difference."""
+        target = self.targets.get(other)
+        return self.difference(other) if target is not None and target.on_difference else self.ratio(other)
+
     def ratio_iqr(self, other: str) -> Optional[tuple[float, float]]:
         """The interquartile range of the per-round ratios: how much a round swings."""
         paired = self.paired(other)
@@ -169,12 +188,12 @@ class Row:
 
     def verdict(self, other: str, quick: bool = False) -> Optional[str]:
         """MET, MISSED, or (quick mode) WITHIN_NOISE when the target lies inside the round spread."""
-        target, ratio = self.targets.get(other), self.ratio(other)
-        if target is None or ratio is None:
+        target, measured = self.targets.get(other), self.measured(other)
+        if target is None or measured is None:
             return None
-        if target.holds(ratio):
+        if target.holds(measured):
             return MET
-        spread = self.ratio_iqr(other)
+        spread = None if target.on_difference else self.ratio_iqr(other)
         if quick and spread is not None and target.holds(spread[1] if target.higher_is_better else spread[0]):
             return WITHIN_NOISE
         return MISSED
@@ -528,9 +547,27 @@ def contention_rows(data: Mapping[str, Any]) -> list[Row]:
     ]
 
 
+MEMORY_SECTION = "Memory: an open session, idle"
+MEMORY_NOTE = (
+    "Bytes allocated per open session (started, no operation run yet), as each driver's users "
+    "start one, with tracemalloc over %s sessions kept alive: motorx's session object, its "
+    "compiled core and the PyMongo session it wraps, against PyMongo's session alone."
+)
+
+
+def memory_rows(data: Mapping[str, Any]) -> list[Row]:
+    for extra in _benchmarks(data, "memory"):
+        if extra.get("case") == "open-session":
+            values = {c: v.get("bytes") for c, v in extra["impls"].items() if c in MAIN_COLUMNS}
+            return [Row(MEMORY_SECTION, "memory per open session", "B", values,
+                        targets={BASELINE: SESSION_MEMORY}, fmt="%.0f")]
+    return []
+
+
 def rows(data: Mapping[str, Any]) -> list[Row]:
     """Every figure of the run, in report order."""
-    return no_io_rows(data) + e2e_rows(data) + uvloop_rows(data) + sweep_rows(data) + contention_rows(data)
+    return (no_io_rows(data) + e2e_rows(data) + uvloop_rows(data) + sweep_rows(data)
+            + memory_rows(data) + contention_rows(data))
 
 
 SECTION_NOTES = {
@@ -544,6 +581,9 @@ SECTION_NOTES = {
 def section_notes(data: Mapping[str, Any], section: str) -> list[str]:
     if section == E2E_SECTION:
         return [cpu_target_note(data)]
+    if section == MEMORY_SECTION:
+        sessions = next((e.get("sessions") for e in _benchmarks(data, "memory")), None)
+        return [MEMORY_NOTE % ("{:,}".format(sessions) if sessions else "many")]
     return SECTION_NOTES.get(section, [])
 
 
@@ -702,18 +742,27 @@ SECTION_SHORT = {
     E2E_SECTION: "end to end",
     UVLOOP_SECTION: "uvloop, txn, 16 tasks",
     SWEEP_SECTION: "sweep",
+    MEMORY_SECTION: "memory",
 }
 
 
 def target_name(v: Verdict) -> str:
     against = dict(COLUMNS)[v.other]
     short = SECTION_SHORT.get(v.row.section, v.row.section.split(":")[0].lower())
-    return "%s, %s: motorx / %s %s" % (short, v.row.title, against, v.target.text())
+    return "%s, %s: motorx %s %s %s" % (
+        short, v.row.title, "-" if v.target.on_difference else "/", against, v.target.text())
+
+
+def measured_text(v: Verdict) -> str:
+    if v.target.on_difference:
+        difference = v.row.difference(v.other)
+        return "" if difference is None else "%+.0f %s" % (difference, v.target.unit)
+    return ratio_text(v.row, v.other)
 
 
 def targets_table(found: list[Verdict]) -> Table:
     return Table(["target", "measured", "verdict", "why"],
-                 [[target_name(v), ratio_text(v.row, v.other), v.verdict, v.target.reason] for v in found])
+                 [[target_name(v), measured_text(v), v.verdict, v.target.reason] for v in found])
 
 
 def tally(found: list[Verdict]) -> str:
@@ -782,7 +831,7 @@ def render(data: Mapping[str, Any]) -> list[str]:
         lines += ["", "The project's benchmark targets"]
         width = max(len(v.verdict) for v in found)
         for v in found:
-            lines.append("  %s  %s: %s" % (v.verdict.ljust(width), target_name(v), ratio_text(v.row, v.other)))
+            lines.append("  %s  %s: %s" % (v.verdict.ljust(width), target_name(v), measured_text(v)))
             lines.append("  %s  why: %s" % (" " * width, v.target.reason))
         lines.append("  " + tally(found) + ".")
     for section, section_rows in _sections(all_rows):

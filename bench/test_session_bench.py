@@ -26,6 +26,8 @@ The paths, each a pytest-benchmark group:
   (``run_on_executor``: a Future completed by its executor thread).  The
   difference motorx minus PyMongo is the Future's cost, on the Python the
   report names.
+* ``open-session-memory``: not a time but the bytes an open, idle session
+  holds (tracemalloc over 2,000 sessions kept alive), per driver.
 
 Each path runs as each driver's users write it, and also like for like,
 for motorx's own layer (the project's no-I/O targets are on that):
@@ -66,6 +68,7 @@ import inspect
 import itertools
 import sys
 import time
+import tracemalloc
 import types
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -652,3 +655,70 @@ def test_call_model(
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
             loop.close()
+
+
+# -- what an open session costs in memory -----------------------------------------
+#
+# An open, idle session (started, no operation run yet), as each driver's
+# users start one, measured with tracemalloc: the bytes allocated by N
+# sessions kept alive, per session.  For motorx that is its session object,
+# its compiled core and the PyMongo session it wraps; PyMongo's is the last
+# alone.  Memory, not time: one measurement, no rounds.
+
+OPEN_SESSIONS = 2000
+
+
+async def _bytes_per_open_session(impl: Impl, client: Any) -> float:
+    for _ in range(10):  # warm: lazily made caches, the server session pool's first entries
+        await (await impl.start_session(client)).end_session()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        sessions = [await impl.start_session(client) for _ in range(OPEN_SESSIONS)]
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert all(not s.has_ended and not s.in_transaction for s in sessions)
+    for s in sessions:
+        await s.end_session()
+    return held / OPEN_SESSIONS - sys.getsizeof(sessions) / OPEN_SESSIONS  # the list's own slots
+
+
+def test_open_session_memory(benchmark: Any, record_bench: Any) -> None:
+    benchmark.group = "open-session-memory"
+    names = ("motorx", "pymongo", "motor")
+    loop = asyncio.new_event_loop()
+
+    async def make_clients() -> dict[str, Any]:
+        return {name: IMPLS[name].make_client() for name in names}
+
+    clients = loop.run_until_complete(make_clients())
+    figures: dict[str, float] = {}
+
+    def measure() -> None:
+        for name in names:
+            figures[name] = loop.run_until_complete(_bytes_per_open_session(IMPLS[name], clients[name]))
+
+    try:
+        benchmark.pedantic(measure, rounds=1, iterations=1)
+        for name in names:
+            assert not _topology_opened(IMPLS[name].pymongo_client(clients[name])), name
+    finally:
+        for name, client in clients.items():
+            loop.run_until_complete(IMPLS[name].close(client))
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+    # A session is an object graph of hundreds of bytes for every driver.
+    assert all(200 < figures[name] < 5000 for name in names), figures
+    benchmark.extra_info.update(
+        {
+            "kind": "memory",
+            "case": "open-session",
+            "sessions": OPEN_SESSIONS,
+            "versions": _versions(),
+            "impls": {name: {"bytes": figures[name]} for name in names},
+        }
+    )
+    record_bench(benchmark)

@@ -326,3 +326,30 @@ def test_how_names_the_server_the_run_used(report: Any, server: Any, said: str, 
         data["machine_info"]["bench_server"] = server
     text = report.how(data)
     assert said in text and unsaid not in text
+
+
+def _memory_run(motorx_bytes: float, pymongo_bytes: float) -> dict[str, Any]:
+    return {
+        "machine_info": {"python_version": "3.11.7"},
+        "benchmarks": [{"extra_info": {
+            "kind": "memory", "case": "open-session", "sessions": 2000, "mode": "full",
+            "impls": {"motorx": {"bytes": motorx_bytes}, "pymongo": {"bytes": pymongo_bytes},
+                      "motor": {"bytes": 540.0}},
+        }}],
+    }
+
+
+@pytest.mark.parametrize(("motorx_bytes", "verdict", "shown"), [(556.0, "met", "+100 B"), (557.0, "MISSED", "+101 B")])
+def test_session_memory_target_is_on_the_bytes_above_pymongo(
+    report: Any, motorx_bytes: float, verdict: str, shown: str
+) -> None:
+    data = _memory_run(motorx_bytes, 456.0)
+    (row,) = report.memory_rows(data)
+    # A bound on the difference, not on the ratio (which is 1.22 here).
+    (found,) = report.verdicts(data, [row])
+    assert found.verdict == verdict
+    assert report.measured_text(found) == shown
+    assert report.target_name(found).endswith("motorx - PyMongo Async ≤ 100 B")
+    text = "\n".join(report.render(data))
+    assert shown in text and "2,000 sessions" in text
+    assert shown in report.markdown(data)
