@@ -798,8 +798,9 @@ EMBEDDED_BEFORE_THE_SETTING = (
 def how(data: Mapping[str, Any]) -> str:
     server = SERVERS.get(str((data.get("machine_info") or {}).get("bench_server")), EMBEDDED_BEFORE_THE_SETTING)
     return (
-        "the three drivers run in the same process and the same run, their rounds interleaved in "
-        "rotating order so load from elsewhere lands on all alike. The server is %s; client CPU "
+        "the three drivers run in the same process and the same run, their rounds interleaved: "
+        "each round runs in slices the drivers take turns at, in rotating order, so load from "
+        "elsewhere lands on all alike. The server is %s; client CPU "
         "(`resource.getrusage` of the benchmark process, all threads: Motor's executor threads "
         "count) excludes it, and absolute latencies and throughput are bounded by it: the ratios "
         "are the point." % server

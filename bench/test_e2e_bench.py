@@ -3,7 +3,8 @@
 The server (the embedded SecantusDB, or ``$MONGODB_URI``) runs in its own
 process, so the client CPU figures, taken with ``resource.getrusage`` of this
 process, exclude the server's work.  Every case runs for all three
-implementations in the same test on one loop, their rounds interleaved (see
+implementations in the same test on one loop, their rounds interleaved and
+each round run in slices the implementations take turns at (see
 ``run_interleaved``), so their ratios hold on a noisy shared machine.
 pytest-benchmark times whole interleaved rounds; the per-implementation,
 per-operation figures are in each benchmark's ``extra_info["impls"]`` (read by
@@ -83,18 +84,24 @@ UVLOOP_LANES: dict[str, Lane] = {
     "pymongo": ("pymongo", "asyncio"),
 }
 
-# (case, concurrent tasks, transactions per task per round): rounds by mode below.
-# Rounds of a few hundred milliseconds each: CPU per transaction of smaller
-# rounds swung by +-15% from round to round on the shared 2-core machine.
-TXN_CASES = {"txn-c1": (1, 100), "txn-c16": (16, 8), "txn-c128": (128, 2)}
+# (case, concurrent tasks, transactions per task per slice, slices per round):
+# rounds by mode below.  Rounds of a few hundred milliseconds each: CPU per
+# transaction of smaller rounds swung by +-15% from round to round on the
+# shared 2-core machine.  A round runs in slices, the drivers taking turns
+# slice by slice: the load on this machine drifts over a second or so, and
+# with a driver's whole round at once the per-round ratio motorx / PyMongo
+# of find_one swung three times as much (interquartile range 0.17 against
+# 0.055 with slices of 32 calls, same calls in all).
+TXN_CASES = {"txn-c1": (1, 8, 12), "txn-c16": (16, 2, 3), "txn-c128": (128, 2, 1)}
 # Contended retries grow faster than the tasks: Motor, which retries without
 # backoff, takes ~2.5 minutes for a round of 100 tasks on a 2-core machine
 # and under a minute for 50, so quick mode runs 50.
 CONTENTION_TASKS = {"quick": 50, "full": 100}
 CONTENTION_INCREMENTS = 10
-# (case, concurrent tasks); each round is FIND_ONE_PER_ROUND calls split among the tasks.
-FIND_ONE_CASES = {"find-one": 1, "find-one-c16": 16, "find-one-c128": 128}
-FIND_ONE_PER_ROUND = 256
+# (case, concurrent tasks, slices); each round is FIND_ONE_PER_ROUND calls
+# split among the tasks, in slices of equal size.
+FIND_ONE_CASES = {"find-one": (1, 12), "find-one-c16": (16, 6), "find-one-c128": (128, 1)}
+FIND_ONE_PER_ROUND = 288
 CURSOR_DOCS = 1000
 # 25: quick mode (5 rounds) then has more than 100 reads, so its p99 is not simply the slowest.
 CURSOR_READS_PER_ROUND = 25
@@ -232,6 +239,30 @@ class Tally:
     round_attempts: list[int] = field(default_factory=list)
     round_cpu_us: list[float] = field(default_factory=list)
     round_throughput: list[float] = field(default_factory=list)
+    # The round in progress, summed over its slices so far.
+    open_wall: float = 0.0
+    open_cpu: float = 0.0
+    open_ops: int = 0
+    open_attempts: int = 0
+
+    def add_slice(self, latencies: list[float], ops: int, attempts: int, wall: float, cpu: float) -> None:
+        self.latencies.extend(latencies)
+        self.cpu += cpu
+        self.wall += wall
+        self.ops += ops
+        self.attempts += attempts
+        self.open_wall += wall
+        self.open_cpu += cpu
+        self.open_ops += ops
+        self.open_attempts += attempts
+
+    def end_round(self) -> None:
+        self.round_walls.append(self.open_wall)
+        self.round_attempts.append(self.open_attempts)
+        self.round_cpu_us.append(self.open_cpu / self.open_ops * 1e6)
+        self.round_throughput.append(self.open_ops / self.open_wall)
+        self.open_wall = self.open_cpu = 0.0
+        self.open_ops = self.open_attempts = 0
 
     def extra(self) -> dict[str, Any]:
         """Medians over rounds (CPU, throughput), percentiles over all operations."""
@@ -264,6 +295,7 @@ class Case:
         self.client: Any = None
         self.tally = Tally()
         self.timing = False  # the warm-up round is not tallied
+        self.slices = 1  # a round is work() this many times (see run_interleaved)
 
     def make_client(self) -> Any:
         app_name = "motorx-bench-%s-%s" % (self.label, self.name)
@@ -300,22 +332,23 @@ class Case:
             await self.driver.close(self.client)
 
     def one_round(self) -> None:
+        """A round, its slices one after another (warm-ups, the sweep, the profilers)."""
+        for _ in range(self.slices):
+            self.one_slice()
+        self.end_round()
+
+    def one_slice(self) -> None:
+        """One slice of a round: ``work()`` once."""
         gc.collect()  # before the clocks start: a collection belongs to no one
         cpu0, wall0 = _cpu_seconds(), time.perf_counter()
         latencies, ops, attempts = self.runner.run(self.work)
         wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
-        if not self.timing:
-            return
-        t = self.tally
-        t.latencies.extend(latencies)
-        t.cpu += cpu
-        t.wall += wall
-        t.ops += ops
-        t.attempts += attempts
-        t.round_walls.append(wall)
-        t.round_attempts.append(attempts)
-        t.round_cpu_us.append(cpu / ops * 1e6)
-        t.round_throughput.append(ops / wall)
+        if self.timing:
+            self.tally.add_slice(latencies, ops, attempts, wall, cpu)
+
+    def end_round(self) -> None:
+        if self.timing:
+            self.tally.end_round()
 
 
 def error_kind(exc: BaseException) -> str:
@@ -335,11 +368,12 @@ class TransactionCase(Case):
 
     def __init__(
         self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int, per_task: int,
-        label: Optional[str] = None,
+        label: Optional[str] = None, slices: int = 1,
     ) -> None:
         super().__init__(runner, driver, uri, name, label)
         self.tasks = tasks
-        self.per_task = per_task
+        self.per_task = per_task  # transactions per task in one work(), a slice
+        self.slices = slices
         self.committed = 0
         self.errors: Optional[Counter[str]] = None
 
@@ -465,9 +499,10 @@ class ContentionCase(Case):
 class FindOneCase(Case):
     """``find_one`` by ``_id``, FIND_ONE_PER_ROUND calls a round split among ``tasks`` tasks."""
 
-    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int) -> None:
+    def __init__(self, runner: Runner, driver: Driver, uri: str, name: str, tasks: int, slices: int = 1) -> None:
         super().__init__(runner, driver, uri, name)
         self.tasks = tasks
+        self.slices = slices
 
     async def prepare(self) -> None:
         self.docs = self.coll("docs")
@@ -478,15 +513,17 @@ class FindOneCase(Case):
         docs = self.docs
         latencies = []
 
+        calls = FIND_ONE_PER_ROUND // self.slices
+
         async def task(first: int) -> None:
-            for i in range(first, FIND_ONE_PER_ROUND, self.tasks):
+            for i in range(first, calls, self.tasks):
                 t0 = time.perf_counter()
                 doc = await docs.find_one({"_id": i % 100})
                 latencies.append(time.perf_counter() - t0)
                 assert doc is not None and doc["x"] == i % 100
 
         await asyncio.gather(*(task(k) for k in range(self.tasks)))
-        return latencies, FIND_ONE_PER_ROUND, 0
+        return latencies, calls, 0
 
     async def verify(self) -> None:
         pass
@@ -545,9 +582,10 @@ def run_interleaved(
 
     Each lane is a driver on a loop (``flavour`` for all by default); lanes of
     one flavour share one loop.  Each benchmark round runs one round of every
-    lane, the order rotating from round to round, so a burst of load from
-    elsewhere on a shared machine lands on all alike and the ratios stay
-    honest.  pytest-benchmark's own time is that of the whole interleaved
+    lane, slice by slice (a case's ``slices``): the lanes take turns at each
+    slice, the order rotating from slice to slice, so load from elsewhere on
+    a shared machine, which drifts over a second or so, lands on all alike
+    and the ratios stay honest.  pytest-benchmark's own time is that of the whole interleaved
     round; each lane's figures are in ``extra_info["impls"]``, under its name.
     ``make_case(runner, driver, lane)`` builds one lane's case.
     """
@@ -569,10 +607,15 @@ def run_interleaved(
         rounds = itertools.count(1)
         steps = itertools.count(1)
 
+        (slices,) = {case.slices for case in cases.values()}  # the lanes of a case alike
+
         def interleaved_round() -> None:
             done = next(rounds)
-            for lane in rotated(order, done - 1):
-                cases[lane].one_round()
+            for part in range(slices):
+                for lane in rotated(order, (done - 1) * slices + part):
+                    cases[lane].one_slice()
+            for lane in order:
+                cases[lane].end_round()
                 # A line per lane: one lane's round of a long case takes half a minute.
                 progress.step(name, next(steps), total * len(order), "round %d/%d, %s %.2f s" % (
                     done, total, lane, cases[lane].tally.round_walls[-1]))
@@ -609,10 +652,10 @@ def test_transaction(
     benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str, case: str
 ) -> None:
     benchmark.group = case
-    tasks, per_task = TXN_CASES[case]
+    tasks, per_task, slices = TXN_CASES[case]
     run_interleaved(
         benchmark, record_bench, progress, bench_mode, case,
-        lambda r, d, lane: TransactionCase(r, d, bench_uri, case, tasks, per_task, lane),
+        lambda r, d, lane: TransactionCase(r, d, bench_uri, case, tasks, per_task, lane, slices),
         "txn", extra={"tasks": tasks},
     )
 
@@ -622,9 +665,9 @@ def test_find_one(
     benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str, case: str
 ) -> None:
     benchmark.group = case
-    tasks = FIND_ONE_CASES[case]
+    tasks, slices = FIND_ONE_CASES[case]
     run_interleaved(benchmark, record_bench, progress, bench_mode, case,
-                    lambda r, d, lane: FindOneCase(r, d, bench_uri, case, tasks), "find-one",
+                    lambda r, d, lane: FindOneCase(r, d, bench_uri, case, tasks, slices), "find-one",
                     extra={"tasks": tasks})
 
 
@@ -651,10 +694,10 @@ def test_tornado_transaction(
     benchmark: Any, record_bench: Any, progress: Any, bench_mode: str, bench_uri: str
 ) -> None:
     benchmark.group = "tornado-txn-c16"
-    tasks, per_task = TXN_CASES["txn-c16"]
+    tasks, per_task, slices = TXN_CASES["txn-c16"]
     run_interleaved(
         benchmark, record_bench, progress, bench_mode, "tornado-txn-c16",
-        lambda r, d, lane: TransactionCase(r, d, bench_uri, "tornado-txn-c16", tasks, per_task, lane),
+        lambda r, d, lane: TransactionCase(r, d, bench_uri, "tornado-txn-c16", tasks, per_task, lane, slices),
         "txn", flavour="tornado", extra={"tasks": tasks},
     )
 
@@ -664,9 +707,9 @@ def test_uvloop_transaction(
 ) -> None:
     pytest.importorskip("uvloop", reason="uvloop is not installed (pip install 'motorx[bench]')")
     benchmark.group = "uvloop-txn-c16"
-    tasks, per_task = TXN_CASES["txn-c16"]
+    tasks, per_task, slices = TXN_CASES["txn-c16"]
     run_interleaved(
         benchmark, record_bench, progress, bench_mode, "uvloop-txn-c16",
-        lambda r, d, lane: TransactionCase(r, d, bench_uri, "uvloop-txn-c16", tasks, per_task, lane),
+        lambda r, d, lane: TransactionCase(r, d, bench_uri, "uvloop-txn-c16", tasks, per_task, lane, slices),
         "txn", lanes=UVLOOP_LANES, extra={"tasks": tasks},
     )
