@@ -90,8 +90,10 @@ UVLOOP_LANES: dict[str, Lane] = {
 # shared 2-core machine.  A round runs in slices, the drivers taking turns
 # slice by slice: the load on this machine drifts over a second or so, and
 # with a driver's whole round at once the per-round ratio motorx / PyMongo
-# of find_one swung three times as much (interquartile range 0.17 against
-# 0.055 with slices of 32 calls, same calls in all).
+# of find_one (1 task, the three drivers, 15 rounds) swung about three times
+# as much: interquartile range 0.26 against 0.09 with slices of 24 calls.
+# Slices per round are a multiple of the three drivers, so within a round
+# each runs in each place of the rotation equally often.
 TXN_CASES = {"txn-c1": (1, 8, 12), "txn-c16": (16, 2, 3), "txn-c128": (128, 2, 1)}
 # Contended retries grow faster than the tasks: Motor, which retries without
 # backoff, takes ~2.5 minutes for a round of 100 tasks on a 2-core machine
