@@ -34,7 +34,7 @@ for motorx's own layer (the project's no-I/O targets are on that):
 
 * ``motorx-layer``: motorx with the Future that Motor's call model puts
   around ``end_session`` and ``commit_transaction`` left out (the method
-  ``returns_future`` wrapped, awaited as the coroutine it wraps).  The
+  ``returns_future`` wrapped, its coroutine awaited directly).  The
   Future's cost is motorx minus ``motorx-layer``, a row of its own.
   ``with_transaction`` is a coroutine function, as in Motor, and commits
   through motorx's own commit path without a Future: ``motorx`` is its layer.
@@ -141,12 +141,12 @@ async def with_txn(s: Any, n: int) -> Any:
 
 
 # motorx's own layer: the methods Motor's call model makes return a Future,
-# called as the coroutine functions they wrap (returns_future keeps them as
-# ``__wrapped__``), so no Future is made.
+# called as the methods they wrap, which return a coroutine (returns_future
+# keeps them as ``__wrapped__``), so no Future is made.
 
 
 def _without_future(method: Any) -> Callable[..., Awaitable[Any]]:
-    """The ``async def`` behind a method that returns a started Future (itself if it returns none)."""
+    """The coroutine-returning method behind one that returns a started Future (itself if none)."""
     if getattr(method, "returns_future", False):
         return method.__wrapped__  # type: ignore[no-any-return]
     assert inspect.iscoroutinefunction(method), method
