@@ -92,8 +92,10 @@ UVLOOP_LANES: dict[str, Lane] = {
 # with a driver's whole round at once the per-round ratio motorx / PyMongo
 # of find_one (1 task, the three drivers, 15 rounds) swung about three times
 # as much: interquartile range 0.26 against 0.09 with slices of 24 calls.
-# Slices per round are a multiple of the three drivers, so within a round
-# each runs in each place of the rotation equally often.
+# Where a round has several slices, their number is a multiple of the three
+# drivers, so within a round each runs in each place of the rotation equally
+# often; the 128-task cases, whose slice is one call or two transactions a
+# task, keep whole rounds.
 TXN_CASES = {"txn-c1": (1, 8, 12), "txn-c16": (16, 2, 3), "txn-c128": (128, 2, 1)}
 # Contended retries grow faster than the tasks: Motor, which retries without
 # backoff, takes ~2.5 minutes for a round of 100 tasks on a 2-core machine
