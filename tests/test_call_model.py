@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from flavours import Flavour
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, InvalidOperation
 
 import motorx.motor_asyncio
 import motorx.motor_tornado
@@ -153,6 +153,38 @@ def test_an_error_lands_in_the_future(flavour: Flavour) -> None:
         with pytest.raises(DuplicateKeyError):
             await future
         assert isinstance(future.exception(), DuplicateKeyError)
+
+    flavour.run(body)
+
+
+def test_bad_arguments_land_in_the_future_not_at_the_call(flavour: Flavour) -> None:
+    # Most of these methods only hand their arguments on to a coroutine
+    # (returns_future's plain-def form): what motorx checks, the session
+    # argument and the transaction state, is checked when it starts.  Real
+    # Motor 3.7.1 also returns a Future here, its error raised on await.
+    async def body() -> None:
+        client = flavour.client()
+        db = client.test_call_model
+        calls = {
+            "insert_one": lambda: db.errors.insert_one({}, session="not a session"),
+            "find_one": lambda: db.errors.find_one({}, session="not a session"),
+            "count_documents": lambda: db.errors.count_documents({}, session="not a session"),
+            "find_one_and_update": lambda: db.errors.find_one_and_update(
+                {}, {"$set": {"x": 1}}, session="not a session"),
+            "command": lambda: db.command("ping", session="not a session"),
+            "list_database_names": lambda: client.list_database_names(session="not a session"),
+        }
+        for name, call in calls.items():
+            future = call()
+            assert isinstance(future, asyncio.Future), name
+            with pytest.raises(ValueError, match="'session' argument must be"):
+                await future
+        session = await client.start_session()
+        future = session.commit_transaction()  # no transaction started
+        assert isinstance(future, asyncio.Future)
+        with pytest.raises(InvalidOperation, match="No transaction started"):
+            await future
+        await session.end_session()
 
     flavour.run(body)
 
