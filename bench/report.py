@@ -86,8 +86,8 @@ class Target:
         return measured >= self.limit if self.higher_is_better else measured <= self.limit
 
     def text(self) -> str:
-        bound = "%s %.2f" % ("≥" if self.higher_is_better else "≤", self.limit)
-        return "%s %g %s" % (bound[0], self.limit, self.unit) if self.on_difference else bound
+        sign = "≥" if self.higher_is_better else "≤"
+        return "%s %g %s" % (sign, self.limit, self.unit) if self.on_difference else "%s %.2f" % (sign, self.limit)
 
 
 SESSION_LAYER = Target(

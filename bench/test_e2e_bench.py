@@ -232,29 +232,25 @@ class Runner:
 
 @dataclass
 class Tally:
-    """What the timed rounds did, summed over rounds."""
+    """What the timed rounds did: each round's totals, and every operation's latency."""
 
     latencies: list[float] = field(default_factory=list)
-    cpu: float = 0.0
-    wall: float = 0.0
-    ops: int = 0
-    attempts: int = 0
     round_walls: list[float] = field(default_factory=list)
+    round_cpu: list[float] = field(default_factory=list)  # client CPU seconds
+    round_ops: list[int] = field(default_factory=list)
     round_attempts: list[int] = field(default_factory=list)
-    round_cpu_us: list[float] = field(default_factory=list)
-    round_throughput: list[float] = field(default_factory=list)
     # The round in progress, summed over its slices so far.
     open_wall: float = 0.0
     open_cpu: float = 0.0
     open_ops: int = 0
     open_attempts: int = 0
 
+    @property
+    def attempts(self) -> int:
+        return sum(self.round_attempts)
+
     def add_slice(self, latencies: list[float], ops: int, attempts: int, wall: float, cpu: float) -> None:
         self.latencies.extend(latencies)
-        self.cpu += cpu
-        self.wall += wall
-        self.ops += ops
-        self.attempts += attempts
         self.open_wall += wall
         self.open_cpu += cpu
         self.open_ops += ops
@@ -262,28 +258,30 @@ class Tally:
 
     def end_round(self) -> None:
         self.round_walls.append(self.open_wall)
+        self.round_cpu.append(self.open_cpu)
+        self.round_ops.append(self.open_ops)
         self.round_attempts.append(self.open_attempts)
-        self.round_cpu_us.append(self.open_cpu / self.open_ops * 1e6)
-        self.round_throughput.append(self.open_ops / self.open_wall)
         self.open_wall = self.open_cpu = 0.0
         self.open_ops = self.open_attempts = 0
 
     def extra(self) -> dict[str, Any]:
         """Medians over rounds (CPU, throughput), percentiles over all operations."""
         lat = sorted(self.latencies)
+        ops = sum(self.round_ops)
+        round_cpu_us = [cpu / n * 1e6 for cpu, n in zip(self.round_cpu, self.round_ops)]
         return {
-            "ops": self.ops,
+            "ops": ops,
             "rounds": len(self.round_walls),
-            "throughput": _median(self.round_throughput),
+            "throughput": _median([n / wall for n, wall in zip(self.round_ops, self.round_walls)]),
             "p50_ms": _percentile(lat, 50) * 1e3,
             "p99_ms": _percentile(lat, 99) * 1e3,
             "samples": len(lat),
-            "cpu_us": _median(self.round_cpu_us),
-            "cpu_us_mean": self.cpu / self.ops * 1e6 if self.ops else None,
+            "cpu_us": _median(round_cpu_us),
+            "cpu_us_mean": sum(self.round_cpu) / ops * 1e6 if ops else None,
             "attempts": self.attempts,
             "round_walls": self.round_walls,
             "round_attempts": self.round_attempts,
-            "round_cpu_us": self.round_cpu_us,
+            "round_cpu_us": round_cpu_us,
         }
 
 
