@@ -25,6 +25,9 @@ What it shows:
   (median over rounds), p50 and p99 latency over all operations, with the
   number of operations they come from; the client-CPU target against PyMongo
   Async depends on the run's Python (``cpu_target``);
+* end to end on a Python with eager tasks (3.12+): the call model's
+  client-CPU rows again, from a second run of those cases under that Python
+  (``--eager``; ``scripts/bench --full`` makes it), held to the eager target;
 * on uvloop: motorx and PyMongo Async on uvloop, against PyMongo Async on
   asyncio's default loop;
 * the concurrency sweep (1 to 5,000 tasks): every figure per number of tasks,
@@ -52,7 +55,7 @@ import math
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 SUBJECT, BASELINE, LEGACY = "motorx", "pymongo", "motor"
@@ -461,6 +464,24 @@ def e2e_rows(data: Mapping[str, Any]) -> list[Row]:
     return out
 
 
+# The key under which main() records the run on a Python with eager tasks in the main run's JSON.
+EAGER_RUN = "eager_run"
+
+
+def eager_section(eager: Mapping[str, Any]) -> str:
+    return "End to end on %s: client CPU, the call model's cases" % _python_label(eager)
+
+
+def eager_rows(data: Mapping[str, Any]) -> list[Row]:
+    """The client-CPU rows held against PyMongo Async, from the run on a Python with eager tasks."""
+    eager = data.get(EAGER_RUN)
+    if not eager:
+        return []
+    section = eager_section(eager)
+    return [replace(row, section=section, targets={BASELINE: row.targets[BASELINE]})
+            for row in e2e_rows(eager) if BASELINE in row.targets]
+
+
 def uvloop_rows(data: Mapping[str, Any]) -> list[Row]:
     impls = collect_e2e(data).get("uvloop-txn-c16", {})
     if not impls:
@@ -566,8 +587,8 @@ def memory_rows(data: Mapping[str, Any]) -> list[Row]:
 
 def rows(data: Mapping[str, Any]) -> list[Row]:
     """Every figure of the run, in report order."""
-    return (no_io_rows(data) + e2e_rows(data) + uvloop_rows(data) + sweep_rows(data)
-            + memory_rows(data) + contention_rows(data))
+    return (no_io_rows(data) + e2e_rows(data) + eager_rows(data) + uvloop_rows(data)
+            + sweep_rows(data) + memory_rows(data) + contention_rows(data))
 
 
 SECTION_NOTES = {
@@ -578,9 +599,18 @@ SECTION_NOTES = {
 }
 
 
+EAGER_NOTE = (
+    "The transaction and find_one cases of the section above, run again right after it under "
+    "this Python (%s), their rounds interleaved as there."
+)
+
+
 def section_notes(data: Mapping[str, Any], section: str) -> list[str]:
     if section == E2E_SECTION:
         return [cpu_target_note(data)]
+    eager = data.get(EAGER_RUN)
+    if eager and section == eager_section(eager):
+        return [EAGER_NOTE % versions_line(eager), cpu_target_note(eager)]
     if section == MEMORY_SECTION:
         sessions = next((e.get("sessions") for e in _benchmarks(data, "memory")), None)
         return [MEMORY_NOTE % ("{:,}".format(sessions) if sessions else "many")]
@@ -748,7 +778,8 @@ SECTION_SHORT = {
 
 def target_name(v: Verdict) -> str:
     against = dict(COLUMNS)[v.other]
-    short = SECTION_SHORT.get(v.row.section, v.row.section.split(":")[0].lower())
+    heading = v.row.section.split(":")[0]
+    short = SECTION_SHORT.get(v.row.section, heading[:1].lower() + heading[1:])
     return "%s, %s: motorx %s %s %s" % (
         short, v.row.title, "-" if v.target.on_difference else "/", against, v.target.text())
 
@@ -881,10 +912,13 @@ def chart(data: Mapping[str, Any], path: str) -> None:
     import matplotlib.pyplot as plt
 
     picked = [r for r in rows(data) if r.chart]
+    eager = data.get(EAGER_RUN)
+    eager_prefix = "%s: " % _python_label(eager) if eager else ""
     labels = [
         ("contention: " if r.section.startswith("Contention") else
          "no I/O, own layer: " if r.section == NO_IO_LAYER else
-         "uvloop: " if r.section == UVLOOP_SECTION else "")
+         "uvloop: " if r.section == UVLOOP_SECTION else
+         eager_prefix if eager and r.section == eager_section(eager) else "")
         + r.label()
         for r in picked
     ]
@@ -1009,6 +1043,8 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     parser.add_argument("--readme", help="replace this README's bench section with the tables and charts")
     parser.add_argument("--command", default="scripts/bench --full", help="the command named in the README")
     parser.add_argument("--compact", action="store_true", help="rewrite the JSON without bulky fields")
+    parser.add_argument("--eager", help="the end-to-end cases run again on a Python with eager tasks "
+                        "(3.12+): a second --benchmark-json file, recorded in the first")
     args = parser.parse_args(None if argv is None else list(argv))
     try:
         with open(args.json, encoding="utf-8") as f:
@@ -1019,6 +1055,21 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     if not isinstance(data, dict) or not rows(data):
         print("report.py: %s holds no motorx benchmarks" % args.json, file=sys.stderr)
         return 2
+    if args.eager:
+        try:
+            with open(args.eager, encoding="utf-8") as f:
+                eager = json.load(f)
+        except (OSError, ValueError) as exc:
+            print("report.py: cannot read %s: %s" % (args.eager, exc), file=sys.stderr)
+            return 2
+        if not isinstance(eager, dict) or not collect_e2e(eager):
+            print("report.py: %s holds no end-to-end benchmarks" % args.eager, file=sys.stderr)
+            return 2
+        if has_eager_tasks(eager) is not True:
+            print("report.py: %s ran on Python %s, which has no eager tasks"
+                  % (args.eager, (eager.get("machine_info") or {}).get("python_version")), file=sys.stderr)
+            return 2
+        data[EAGER_RUN] = compact(eager) if args.compact else eager
     if args.compact:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(compact(data), f, indent=1)

@@ -286,6 +286,49 @@ def test_client_cpu_target_follows_the_runs_python(
     assert sum(note in line for line in report.render(data)) == 1
 
 
+def test_the_run_on_a_python_with_eager_tasks_is_held_to_the_eager_target(
+    report: Any, tmp_path: Any, capsys: Any
+) -> None:
+    # scripts/bench --full runs the call model's cases again on 3.12+; the
+    # report records that run in the main JSON and holds it to 1.05.
+    import json
+
+    main, eager = tmp_path / "main.json", tmp_path / "eager.json"
+    main.write_text(json.dumps(_e2e_run("3.11.7")))
+    eager.write_text(json.dumps(_e2e_run("3.13.0")))
+    markdown = tmp_path / "out.md"
+    assert report.main([str(main), "--eager", str(eager), "--compact", "--markdown", str(markdown)]) == 0
+    data = json.loads(main.read_text())
+    assert data[report.EAGER_RUN]["machine_info"]["python_version"] == "3.13.0"
+    section = "End to end on Python 3.13 (eager tasks): client CPU, the call model's cases"
+    eager_rows = [r for r in report.rows(data) if r.section == section]
+    # The seven rows with the call model's target, each against PyMongo Async only.
+    assert [r.title for r in eager_rows] == [
+        "%s: client CPU" % t for t in ("txn, 1 task", "txn, 16 tasks", "txn, 128 tasks",
+                                       "tornado txn, 16 tasks", "find_one, 1 task",
+                                       "find_one, 16 tasks", "find_one, 128 tasks")]
+    for row in eager_rows:
+        assert list(row.targets) == ["pymongo"] and row.targets["pymongo"].limit == 1.05
+        assert row.verdict("pymongo") == "MISSED"  # 1.06 > 1.05; the same figures meet 1.08 above
+    main_rows = [r for r in report.rows(data) if r.section == report.E2E_SECTION and r.targets]
+    assert all(r.verdict("pymongo") == "met" for r in main_rows)
+    names = [report.target_name(v) for v in report.verdicts(data)]
+    assert "end to end on Python 3.13 (eager tasks), txn, 1 task: client CPU: motorx / PyMongo Async ≤ 1.05" in names
+    assert "**%s**" % section in markdown.read_text()
+
+
+def test_an_eager_run_on_a_python_without_eager_tasks_is_refused(
+    report: Any, tmp_path: Any, capsys: Any
+) -> None:
+    import json
+
+    main, eager = tmp_path / "main.json", tmp_path / "eager.json"
+    main.write_text(json.dumps(_e2e_run("3.11.7")))
+    eager.write_text(json.dumps(_e2e_run("3.11.7")))
+    assert report.main([str(main), "--eager", str(eager)]) == 2
+    assert "has no eager tasks" in capsys.readouterr().err
+
+
 def test_call_model_rows_give_the_futures_cost_per_call(report: Any) -> None:
     data = {
         "machine_info": {"python_version": "3.11.7"},
