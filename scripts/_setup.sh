@@ -9,7 +9,8 @@
 # A venv's motorx is rebuilt only when what its build depends on changed
 # (src/, pyproject.toml, setup.py, MANIFEST.in, MOTORX_CYTHON_TRACE): the
 # key of the last build is in VENV/.motorx-build.
-# Environment: PYTHON (interpreter for .venv, default python3), MONGODB_URI
+# Environment: PYTHON (interpreter for .venv, default python3), PYTHON_EAGER
+# (a Python 3.12+ for the runs on a Python with eager tasks), MONGODB_URI
 # (use that server; the embedded one is then not installed), MOTORX_PYMONGO
 # (a requirement such as pymongo==4.13.0, to test against the floor).
 set -euo pipefail
@@ -31,6 +32,18 @@ ensure_venv() {  # ensure_venv DIR [PURPOSE]: names the venv and its purpose, cr
     else
         log "$name${2:+ ($2)}: reusing it ($("$1/bin/python" -c 'import platform; print("Python", platform.python_version())'))"
     fi
+}
+
+find_python_with_eager_tasks() {  # prints the newest interpreter with eager tasks (3.12+), or nothing
+    # PYTHON_EAGER if given, else python3.14/3.13/3.12 on PATH, else pyenv's.
+    local candidate
+    for candidate in ${PYTHON_EAGER:-} python3.14 python3.13 python3.12 \
+        $(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.1[2-9]* 2>/dev/null | sort -rV | sed 's|$|/bin/python3|'); do
+        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
 }
 
 pymongo_version() {  # pymongo_version VENV: "PyMongo X.Y.Z" as installed there
