@@ -285,3 +285,13 @@ def test_report_members_matched() -> None:
                 matched += 1
     print("\nmotorx api parity: %d / %d Motor members matched (both flavours)" % (matched, total))
     assert matched == total
+
+
+def test_encrypt_takes_the_string_options_of_every_supported_pymongo() -> None:
+    # Motor copies the installed PyMongo's encrypt signature: PyMongo 4.18 has
+    # string_opts and its former name text_opts, 4.20 only string_opts, 4.13
+    # neither.  motorx takes both, optional, and hands on only what is given.
+    params = inspect.signature(motorx.motor_asyncio.AsyncIOMotorClientEncryption.encrypt).parameters
+    names = list(params)
+    assert names[-2:] == ["string_opts", "text_opts"]
+    assert all(params[name].default is None for name in names[-2:])

@@ -121,12 +121,20 @@ class AgnosticClientEncryption(AsyncWithOnly, OnEventLoop, Generic[_DocumentType
         contention_factor: Optional[int] = None,
         range_opts: Optional[Any] = None,
         string_opts: Optional[Any] = None,
+        text_opts: Optional[Any] = None,
     ) -> Any:
-        """Encrypt ``value``.  ``string_opts`` needs a PyMongo that has it (4.14+)."""
-        extra: dict[str, Any] = {}
-        if string_opts is not None:
-            # Only passed when given: PyMongo 4.13 has no such parameter.
-            extra["string_opts"] = string_opts
+        """Encrypt ``value``.
+
+        ``string_opts`` needs a PyMongo that has it (4.14+); ``text_opts``, its
+        former name, one that still has that (4.18, not 4.20).
+        """
+        # Each only passed when given, so PyMongo raises its own TypeError
+        # where it lacks the parameter (as Motor's copy of its signature does).
+        extra = {
+            name: option
+            for name, option in (("string_opts", string_opts), ("text_opts", text_opts))
+            if option is not None
+        }
         return await self._delegate.encrypt(
             value, algorithm, key_id, key_alt_name, query_type, contention_factor, range_opts, **extra
         )
