@@ -1034,6 +1034,22 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+class _Unusable(Exception):
+    """A file the report cannot use; the message says which and why."""
+
+
+def _read_run(path: str) -> dict[str, Any]:
+    """A --benchmark-json file's contents."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise _Unusable("cannot read %s: %s" % (path, exc)) from exc
+    if not isinstance(data, dict):
+        raise _Unusable("%s holds no motorx benchmarks" % path)
+    return data
+
+
 def main(argv: Optional[Iterable[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("json", help="a pytest-benchmark --benchmark-json file")
@@ -1047,29 +1063,20 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
                         "(3.12+): a second --benchmark-json file, recorded in the first")
     args = parser.parse_args(None if argv is None else list(argv))
     try:
-        with open(args.json, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as exc:
-        print("report.py: cannot read %s: %s" % (args.json, exc), file=sys.stderr)
+        data = _read_run(args.json)
+        if not rows(data):
+            raise _Unusable("%s holds no motorx benchmarks" % args.json)
+        if args.eager:
+            eager = _read_run(args.eager)
+            if not collect_e2e(eager):
+                raise _Unusable("%s holds no end-to-end benchmarks" % args.eager)
+            if has_eager_tasks(eager) is not True:
+                raise _Unusable("%s ran on Python %s, which has no eager tasks"
+                                % (args.eager, (eager.get("machine_info") or {}).get("python_version")))
+            data[EAGER_RUN] = compact(eager) if args.compact else eager
+    except _Unusable as exc:
+        print("report.py: %s" % exc, file=sys.stderr)
         return 2
-    if not isinstance(data, dict) or not rows(data):
-        print("report.py: %s holds no motorx benchmarks" % args.json, file=sys.stderr)
-        return 2
-    if args.eager:
-        try:
-            with open(args.eager, encoding="utf-8") as f:
-                eager = json.load(f)
-        except (OSError, ValueError) as exc:
-            print("report.py: cannot read %s: %s" % (args.eager, exc), file=sys.stderr)
-            return 2
-        if not isinstance(eager, dict) or not collect_e2e(eager):
-            print("report.py: %s holds no end-to-end benchmarks" % args.eager, file=sys.stderr)
-            return 2
-        if has_eager_tasks(eager) is not True:
-            print("report.py: %s ran on Python %s, which has no eager tasks"
-                  % (args.eager, (eager.get("machine_info") or {}).get("python_version")), file=sys.stderr)
-            return 2
-        data[EAGER_RUN] = compact(eager) if args.compact else eager
     if args.compact:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(compact(data), f, indent=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from typing import Any
@@ -286,16 +287,20 @@ def test_client_cpu_target_follows_the_runs_python(
     assert sum(note in line for line in report.render(data)) == 1
 
 
+def _main_and_eager_runs(tmp_path: Any, eager_python: str) -> tuple[Any, Any]:
+    """Two --benchmark-json files: the main run on 3.11 and the end-to-end cases on ``eager_python``."""
+    main, eager = tmp_path / "main.json", tmp_path / "eager.json"
+    main.write_text(json.dumps(_e2e_run("3.11.7")))
+    eager.write_text(json.dumps(_e2e_run(eager_python)))
+    return main, eager
+
+
 def test_the_run_on_a_python_with_eager_tasks_is_held_to_the_eager_target(
-    report: Any, tmp_path: Any, capsys: Any
+    report: Any, tmp_path: Any
 ) -> None:
     # scripts/bench --full runs the call model's cases again on 3.12+; the
     # report records that run in the main JSON and holds it to 1.05.
-    import json
-
-    main, eager = tmp_path / "main.json", tmp_path / "eager.json"
-    main.write_text(json.dumps(_e2e_run("3.11.7")))
-    eager.write_text(json.dumps(_e2e_run("3.13.0")))
+    main, eager = _main_and_eager_runs(tmp_path, "3.13.0")
     markdown = tmp_path / "out.md"
     assert report.main([str(main), "--eager", str(eager), "--compact", "--markdown", str(markdown)]) == 0
     data = json.loads(main.read_text())
@@ -320,11 +325,7 @@ def test_the_run_on_a_python_with_eager_tasks_is_held_to_the_eager_target(
 def test_an_eager_run_on_a_python_without_eager_tasks_is_refused(
     report: Any, tmp_path: Any, capsys: Any
 ) -> None:
-    import json
-
-    main, eager = tmp_path / "main.json", tmp_path / "eager.json"
-    main.write_text(json.dumps(_e2e_run("3.11.7")))
-    eager.write_text(json.dumps(_e2e_run("3.11.7")))
+    main, eager = _main_and_eager_runs(tmp_path, "3.11.7")
     assert report.main([str(main), "--eager", str(eager)]) == 2
     assert "has no eager tasks" in capsys.readouterr().err
 
