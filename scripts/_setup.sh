@@ -22,15 +22,19 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 log() { printf '[motorx] %s\n' "$*" >&2; }
 
+python_version() {  # python_version INTERPRETER: "Python X.Y.Z"
+    "$1" -c 'import platform; print("Python", platform.python_version())'
+}
+
 ensure_venv() {  # ensure_venv DIR [PURPOSE]: names the venv and its purpose, creates or reuses it
     local name
     name="$(basename "$1")"
     if [ ! -x "$1/bin/python" ]; then
-        log "$name${2:+ ($2)}: creating it with $PYTHON ($("$PYTHON" -c 'import platform; print("Python", platform.python_version())'))"
+        log "$name${2:+ ($2)}: creating it with $PYTHON ($(python_version "$PYTHON"))"
         "$PYTHON" -m venv "$1"
         "$1/bin/python" -m pip install -q --upgrade pip
     else
-        log "$name${2:+ ($2)}: reusing it ($("$1/bin/python" -c 'import platform; print("Python", platform.python_version())'))"
+        log "$name${2:+ ($2)}: reusing it ($(python_version "$1/bin/python"))"
     fi
 }
 
