@@ -15,27 +15,31 @@ The paths, each a pytest-benchmark group:
   inline sequence of checks, written out here with their own helper functions
   (``_within_time_limit``, ``_max_time_expired_error``, PyMongo's backoff).
 * ``call-model`` and ``call-model-suspending`` (informational): what Motor's
-  call model costs per call, that is what a Future costs.  One method whose
-  body does nothing (``call-model``), or awaits once as an operation awaits
-  its I/O (``call-model-suspending``), called and awaited ``--bench-ops``
-  times: motorx's column is the method decorated with
-  ``motorx._futures.returns_future`` (a started OperationFuture, awaited at
-  once, so it runs inside the awaiting task), PyMongo
-  Async's the same ``async def`` awaited directly, as PyMongo's methods are;
-  in ``call-model`` Motor's column is Motor's own mechanism for the same no-op
-  (``run_on_executor``: a Future completed by its executor thread).  The
-  difference motorx minus PyMongo is the Future's cost, on the Python the
-  report names.
+  call model costs per call.  One method whose body does nothing
+  (``call-model``), or awaits once as an operation awaits its I/O
+  (``call-model-suspending``), called and awaited ``--bench-ops`` times:
+  motorx's column is the method decorated with
+  ``motorx._futures.returns_future``, awaited at once
+  (``await op.started()``: no Future is built, see
+  ``motorx._futures.awaited_at_once``), its ``motorx-future`` lane the same
+  call kept and then awaited (``future = op.started(); await future``: a
+  started OperationFuture, run inside the awaiting task), PyMongo Async's
+  the same ``async def`` awaited directly, as PyMongo's methods are; in
+  ``call-model`` Motor's column is Motor's own mechanism for the same no-op
+  (``run_on_executor``: a Future completed by its executor thread).  Each
+  motorx lane minus PyMongo is what that use costs per call, on the Python
+  the report names.
 * ``open-session-memory``: not a time but the bytes an open, idle session
   holds (tracemalloc over 2,000 sessions kept alive), per driver.
 
 Each path runs as each driver's users write it, and also like for like,
 for motorx's own layer (the project's no-I/O targets are on that):
 
-* ``motorx-layer``: motorx with the Future that Motor's call model puts
-  around ``end_session`` and ``commit_transaction`` left out (the method
-  ``returns_future`` wrapped, its coroutine awaited directly).  The
-  Future's cost is motorx minus ``motorx-layer``, a row of its own.
+* ``motorx-layer``: motorx with Motor's call model around ``end_session``
+  and ``commit_transaction`` left out (the method ``returns_future``
+  wrapped, its coroutine awaited directly).  What the call model adds as
+  users write the calls (awaited at once) is motorx minus ``motorx-layer``,
+  a row of its own.
   ``with_transaction`` is a coroutine function, as in Motor, and commits
   through motorx's own commit path without a Future: ``motorx`` is its layer.
   Both start transactions the same way: PyMongo resolves what they inherit.
@@ -550,11 +554,12 @@ def test_session_path(
 
 # -- what a Future costs per call ---------------------------------------------------
 #
-# Motor's methods return a Future and motorx's now return a started
-# OperationFuture (motorx._futures): awaited at once, it runs inside the
-# awaiting task.  PyMongo Async's are coroutines, awaited directly.  The same
-# no-op method in each shape, so the difference is the call model alone:
-# creating the Future, its start handle, and running it in place.
+# Motor's methods return a Future and motorx's a started OperationFuture
+# (motorx._futures), unless the call is awaited at once (then the coroutine
+# runs in the awaiting task, no Future built).  PyMongo Async's are
+# coroutines, awaited directly.  The same no-op method in each shape, so the
+# difference is the call model alone: for a kept Future, creating it, its
+# start handle, and running it in place.
 
 
 def _motor_noop() -> None:
@@ -591,6 +596,12 @@ async def call_started(op: CallModel, n: int) -> None:
         await op.started()
 
 
+async def call_started_kept(op: CallModel, n: int) -> None:
+    for _ in range(n):
+        future = op.started()
+        await future
+
+
 async def call_awaited(op: CallModel, n: int) -> None:
     for _ in range(n):
         await op.awaited()
@@ -606,15 +617,27 @@ async def call_started_suspending(op: CallModel, n: int) -> None:
         await op.started_suspending()
 
 
+async def call_started_suspending_kept(op: CallModel, n: int) -> None:
+    for _ in range(n):
+        future = op.started_suspending()
+        await future
+
+
 async def call_awaited_suspending(op: CallModel, n: int) -> None:
     for _ in range(n):
         await op.awaited_suspending()
 
 
 CALL_MODEL_PATHS: dict[str, dict[str, Callable[[CallModel, int], Awaitable[None]]]] = {
-    "call-model": {"motorx": call_started, "pymongo": call_awaited, "motor": call_motor},
+    "call-model": {
+        "motorx": call_started,
+        "motorx-future": call_started_kept,
+        "pymongo": call_awaited,
+        "motor": call_motor,
+    },
     "call-model-suspending": {
         "motorx": call_started_suspending,
+        "motorx-future": call_started_suspending_kept,
         "pymongo": call_awaited_suspending,
     },
 }
@@ -629,8 +652,9 @@ def test_call_model(
     try:
         op = CallModel()
 
-        # Sanity: the decorated method really returns motorx's Future, the
-        # plain one a coroutine.
+        # Sanity: kept, the decorated method's result is motorx's Future
+        # (tests/test_call_model.py shows that awaited at once it builds
+        # none); the plain one is a coroutine.
         async def shapes() -> None:
             future = op.started()
             assert isinstance(future, OperationFuture), type(future)

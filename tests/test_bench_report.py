@@ -99,7 +99,7 @@ def test_no_io_targets_are_on_motorx_own_layer_like_for_like(report: Any) -> Non
     data = {
         "benchmarks": [
             {"extra_info": {"path": "empty-transaction", "impls": {
-                "motorx": _per_op([6.0, 6.0, 6.0]),  # with the Future around commit
+                "motorx": _per_op([6.0, 6.0, 6.0]),  # with Motor's call model around commit
                 "motorx-layer": _per_op([3.0, 3.0, 3.0]),
                 "pymongo": _per_op([2.5, 2.5, 2.5]),
                 "motor": _per_op([90.0, 90.0, 90.0]),
@@ -113,11 +113,11 @@ def test_no_io_targets_are_on_motorx_own_layer_like_for_like(report: Any) -> Non
     }
     layer = [r for r in report.rows(data) if r.section == report.NO_IO_LAYER]
     txn, future, with_txn = layer
-    # motorx without its Future against PyMongo Async.
+    # motorx without Motor's call model against PyMongo Async.
     assert txn.values == {"motorx": pytest.approx(3.0), "pymongo": pytest.approx(2.5)}
     assert txn.ratio("pymongo") == pytest.approx(1.2) and txn.targets["pymongo"].limit == 1.15
     assert txn.verdict("pymongo") == "MISSED"
-    # The Future is not counted there: it is its own row, motorx as written minus its layer.
+    # The call model is not counted there: it is its own row, motorx as written minus its layer.
     assert future.values == {"motorx": pytest.approx(3.0)} and not future.targets
     assert with_txn.ratio("pymongo") == pytest.approx(2.0 / 1.9) and with_txn.verdict("pymongo") == "met"
     # As users write it, the Motor target stays; PyMongo Async has none there.
@@ -330,7 +330,7 @@ def test_an_eager_run_on_a_python_without_eager_tasks_is_refused(
     assert "has no eager tasks" in capsys.readouterr().err
 
 
-def test_call_model_rows_give_the_futures_cost_per_call(report: Any) -> None:
+def test_call_model_rows_give_the_cost_per_call_awaited_at_once_and_kept(report: Any) -> None:
     data = {
         "machine_info": {"python_version": "3.11.7"},
         "benchmarks": [
@@ -338,7 +338,8 @@ def test_call_model_rows_give_the_futures_cost_per_call(report: Any) -> None:
                 "extra_info": {
                     "path": "call-model",
                     "impls": {
-                        "motorx": _per_op([3.0, 3.5, 5.0]),
+                        "motorx": _per_op([1.0, 1.2, 1.4]),
+                        "motorx-future": _per_op([3.0, 3.5, 5.0]),
                         "pymongo": _per_op([0.5, 1.0, 1.5]),
                         "motor": _per_op([100.0, 100.0, 100.0]),
                     },
@@ -346,14 +347,17 @@ def test_call_model_rows_give_the_futures_cost_per_call(report: Any) -> None:
             }
         ],
     }
-    shapes, cost = report.rows(data)
-    assert shapes.values == {"motorx": pytest.approx(3.5), "pymongo": pytest.approx(1.0),
+    shapes, at_once, kept = report.rows(data)
+    assert shapes.values == {"motorx": pytest.approx(1.2), "pymongo": pytest.approx(1.0),
                              "motor": pytest.approx(100.0)}
     assert not shapes.targets and not shapes.chart
-    # The median of the per-round differences (2.5, 2.5, 3.5), not of the medians' ratio.
-    assert cost.values == {"motorx": pytest.approx(2.5)}
-    assert "Python 3.11 (no eager tasks)" in cost.title
-    assert cost.ratio("pymongo") is None and cost.verdict("pymongo") is None
+    # The median of the per-round differences, not the difference of the medians:
+    # (0.5, 0.2, -0.1) awaited at once, (2.5, 2.5, 3.5) for the kept Future.
+    assert at_once.values == {"motorx": pytest.approx(0.2)} and "awaited at once" in at_once.title
+    assert kept.values == {"motorx": pytest.approx(2.5)} and "kept, then awaited" in kept.title
+    for row in (at_once, kept):
+        assert "Python 3.11 (no eager tasks)" in row.title
+        assert row.ratio("pymongo") is None and row.verdict("pymongo") is None
 
 
 @pytest.mark.parametrize(

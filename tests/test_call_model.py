@@ -12,8 +12,10 @@ called, awaited or not, and its result is a real asyncio Future (callbacks,
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import inspect
+import sys
 import warnings
 from typing import Any
 
@@ -21,6 +23,7 @@ import pytest
 from flavours import Flavour
 from pymongo.errors import DuplicateKeyError, InvalidOperation
 
+import motorx._futures
 import motorx.motor_asyncio
 import motorx.motor_tornado
 
@@ -110,6 +113,70 @@ def test_operations_start_in_call_order(flavour: Flavour) -> None:
         assert insert.done()
 
     flavour.run(body)
+
+
+def test_an_operation_awaited_at_once_builds_no_future(flavour: Flavour, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``await coll.insert_one(doc)``: only that await ever sees the result, so
+    # the operation's coroutine runs in the awaiting task without a Future.
+    # Every other use gets one, and so does a call made while an earlier one
+    # waits to start (it must wait its turn).
+    built: list[Any] = []
+
+    class CountedFuture(motorx._futures.OperationFuture[Any]):
+        __slots__ = ()
+
+        def __init__(self, coro: Any, owner: Any = None) -> None:
+            built.append(coro)
+            super().__init__(coro, owner)
+
+    monkeypatch.setattr(motorx._futures, "OperationFuture", CountedFuture)
+
+    async def body() -> None:
+        client = flavour.client(maxPoolSize=1)
+        coll = client.test_call_model.awaited_at_once
+        await coll.drop()
+        built.clear()
+        await coll.insert_one({"_id": 1})
+        assert await coll.find_one({"_id": 1}) == {"_id": 1}
+        assert (await coll.find().to_list(None)) == [{"_id": 1}]
+        assert built == []
+        kept = coll.insert_one({"_id": 2})
+        assert isinstance(kept, CountedFuture) and len(built) == 1
+        await kept
+        first = coll.insert_one({"_id": 3})
+        assert await coll.find_one({"_id": 3}) == {"_id": 3}  # after the insert called before it
+        assert len(built) == 3 and first.done()
+        done, _ = await asyncio.wait([coll.count_documents({})])
+        assert [task.result() for task in done] == [3] and len(built) == 4
+
+    flavour.run(body)
+
+
+def _probe() -> Any:
+    """Records whether its caller awaits what it returns right away."""
+    _probe.seen.append(motorx._futures.awaited_at_once(sys._getframe(1)))  # type: ignore[attr-defined]
+    return asyncio.sleep(0)
+
+
+def test_awaited_at_once_reads_the_instruction_after_the_call() -> None:
+    async def body() -> list[bool]:
+        _probe.seen = []  # type: ignore[attr-defined]
+        await _probe()
+        await _probe(*[], **{})
+        await (_probe())
+        kept = _probe()
+        await kept
+        await asyncio.gather(_probe())
+        await asyncio.wait_for(_probe(), 1)
+
+        async def wrapper() -> Any:
+            return _probe()
+
+        await (await wrapper())
+        await functools.partial(_probe)()  # what the partial returns is awaited
+        return _probe.seen  # type: ignore[attr-defined, no-any-return]
+
+    assert asyncio.run(body()) == [True, True, True, False, False, False, False, True]
 
 
 def test_the_result_is_a_future(flavour: Flavour) -> None:

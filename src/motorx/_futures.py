@@ -13,7 +13,12 @@ operations as coroutines and marks the ones Motor returns a Future from with
   reply and the code after it is what a task per call costs, and under write
   contention it keeps each transaction open longer: with 200 tasks
   incrementing one document, transactions retried so often that the run
-  took ten times longer (tests/reliability/test_concurrency.py);
+  took ten times longer (tests/reliability/test_concurrency.py).  Where the
+  call is the operand of an ``await`` (see :func:`awaited_at_once`), no one
+  but that ``await`` can ever see what it returns, so the method returns the
+  operation's coroutine itself: the same run in the awaiting task, without
+  building a Future and its start (about 4 us, 2-3 % of a transaction's
+  client CPU);
 * otherwise (not awaited, or handed to ``asyncio.wait``, ``gather``,
   tornado's ``add_future``...) it starts as a task of its own on the loop's
   next iteration, in call order.  Only the first such operation is run
@@ -32,9 +37,12 @@ The methods that stay coroutine functions in Motor (``with_transaction``,
 from __future__ import annotations
 
 import asyncio
+import dis
 import functools
+import sys
 from asyncio import _get_running_loop  # the running loop or None: no exception to catch
 from collections.abc import Callable, Coroutine, Generator
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from motorx._framework import AsyncioFramework
@@ -195,6 +203,33 @@ def spawn_background(
     return task
 
 
+# Opcodes of the instructions that follow a call: its inline caches (3.11+;
+# none before, hence -1), and the ``await`` that takes what the call returned.
+_CACHE = dis.opmap.get("CACHE", -1)
+_GET_AWAITABLE = dis.opmap["GET_AWAITABLE"]
+
+
+def awaited_at_once(caller: FrameType) -> bool:
+    """Whether ``caller``, which is making a call, awaits what it returns right away.
+
+    True for ``await coll.insert_one(doc)``: the instruction after the call
+    (past its inline caches) is the ``await``'s GET_AWAITABLE, which takes the
+    call's result from the stack before any other code runs.  False for
+    anything else (``f = coll.insert_one(doc)``, ``gather(coll.insert_one(doc))``,
+    a wrapper's ``return coll.insert_one(doc)``, tornado's ``yield``), and on a
+    Python whose bytecode reads otherwise: then the caller gets the Future.
+    Frames of compiled code (C, Cython, mypyc) are not seen: a compiled
+    function that calls a motorx method while Python code awaits it at once
+    gets the coroutine, which is right when it returns the call's result,
+    as ``functools.partial`` does, and not if it keeps it for itself.
+    """
+    code = caller.f_code.co_code
+    i = caller.f_lasti + 2
+    while code[i] == _CACHE:
+        i += 2
+    return code[i] == _GET_AWAITABLE
+
+
 def returns_future(
     method: Callable[_P, Coroutine[Any, Any, _T]],
 ) -> Callable[_P, asyncio.Future[_T]]:
@@ -211,7 +246,13 @@ def returns_future(
     # the signatures of methods of generic classes that take **kwargs.
     @functools.wraps(method)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> asyncio.Future[_T]:
-        return OperationFuture(method(*args, **kwargs), args[0])
+        coro = method(*args, **kwargs)
+        loop = _get_running_loop()
+        if loop is not None and loop not in _unstarted and awaited_at_once(sys._getframe(1)):
+            # Nothing called before it waits to start: the Future would run
+            # it inline in the awaiting task, and no one else can hold it.
+            return coro  # type: ignore[return-value]
+        return OperationFuture(coro, args[0])
 
     call.returns_future = True  # type: ignore[attr-defined]
     return call
