@@ -162,7 +162,9 @@ def test_awaited_at_once_reads_the_instruction_after_the_call() -> None:
     async def body() -> list[bool]:
         _probe.seen = []  # type: ignore[attr-defined]
         await _probe()
-        await _probe(*[], **{})
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        await _probe(*args, **kwargs)  # CALL_FUNCTION_EX: no inline caches after it
         await (_probe())
         kept = _probe()
         await kept
