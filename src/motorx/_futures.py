@@ -17,8 +17,8 @@ operations as coroutines and marks the ones Motor returns a Future from with
   call is the operand of an ``await`` (see :func:`awaited_at_once`), no one
   but that ``await`` can ever see what it returns, so the method returns the
   operation's coroutine itself: the same run in the awaiting task, without
-  building a Future and its start (about 4 us, 2-3 % of a transaction's
-  client CPU);
+  building a Future and its start (about 3 us a call; 2 % of a
+  transaction's client instructions, bench/instructions.py);
 * otherwise (not awaited, or handed to ``asyncio.wait``, ``gather``,
   tornado's ``add_future``...) it starts as a task of its own on the loop's
   next iteration, in call order.  Only the first such operation is run
