@@ -178,14 +178,17 @@ cdef class SessionCore:
         return bool(self._in_use)
 
     def enter_operation(self):
-        """An operation is about to run in this session (after any pending start).
+        """An operation is about to run in this session: checks, then take the pending start.
 
         Inside a transaction it is refused while another is in flight, and
-        marks the session in use until :meth:`leave_operation`.
+        marks the session in use until :meth:`leave_operation`.  Returns the
+        options of a pending start that must be applied to PyMongo first, or
+        ``None``, as :meth:`begin_commit` does.
         """
         _check_idle(self)
         if self._state == STARTING or self._state == IN_PROGRESS:
             self._in_use = True
+        return _take_pending_start(self)
 
     def leave_operation(self, int pymongo_state):
         """An operation, commit or abort finished (or failed): adopt PyMongo's state.

@@ -428,12 +428,14 @@ def test_begin_commit_and_abort_check_like_the_checks(state: int, kind: str) -> 
         assert core.state == state
 
 
-@pytest.mark.parametrize("kind", ["commit", "abort"])
-def test_begin_commit_and_abort_hand_over_a_pending_start_once(kind: str) -> None:
+@pytest.mark.parametrize("kind", ["operation", "commit", "abort"])
+def test_the_gates_steps_hand_over_a_pending_start_once(kind: str) -> None:
+    # What enters the session's gate (an operation, commit or abort) is
+    # checked, marked in flight and given the start to apply first.
     core = SessionCore()
     options = ("rc", None, None, 5)
     core.begin_transaction(options)
-    begin = core.begin_commit if kind == "commit" else core.begin_abort
+    begin = {"operation": core.enter_operation, "commit": core.begin_commit, "abort": core.begin_abort}[kind]
     assert begin() is options
     assert core.start_pending is False and core.pending_options is None
     assert core.state == STARTING and core.in_use

@@ -104,7 +104,7 @@ class _BaseCursor(AsyncWithCloses, Generic[_DocumentType]):
         session = self._session
         if session is None:
             return None
-        return await session._enter_operation()
+        return await session._enter_gate()
 
     def _fetch_done(self, gate: Optional[_TransactionContext]) -> None:
         if self._session is not None:

@@ -54,7 +54,7 @@ async def _open_command_cursor(
     session, args = split_session(args, kwargs)
     if session is None:
         return await method(*args, **kwargs), None
-    gate = await session._enter_operation()
+    gate = await session._enter_gate()
     try:
         return await method(*args, **kwargs), session
     finally:

@@ -263,34 +263,31 @@ class AgnosticClientSession(AsyncWithOnly):
         context.claim()
         return context
 
-    async def _enter_gate(self) -> Optional[_TransactionContext]:
+    async def _enter_gate(
+        self, begin: Callable[[SessionCore], Optional[tuple[Any, ...]]] = SessionCore.enter_operation
+    ) -> Optional[_TransactionContext]:
         """The gate every operation of this session passes (see _leave_gate).
 
         Inside a transaction, waits for the operations queued before this
-        one; then applies a pending ``start_transaction``.  Returns the
-        transaction whose turn this is, for ``_leave_gate``.
+        one.  Then ``begin``, the core's step for what enters (an operation,
+        ``begin_commit``, ``begin_abort`` or ``end``), checks it, marks it in
+        flight and hands over a pending ``start_transaction``, which is
+        applied to PyMongo here.  Returns the transaction whose turn this
+        is, for ``_leave_gate``.
         """
-        context = await self._wait_turn()
-        if self._core.start_pending:
-            try:
-                await self._apply_pending_start()
-            except BaseException:
-                if context is not None and context._waiting:
-                    context.pass_turn()
-                raise
-        return context
-
-    async def _wait_turn(self) -> Optional[_TransactionContext]:
-        """The gate's first half: inside a transaction, wait for the operations queued before."""
         context = self._transaction_context
         if context is not None and context.must_wait():
             await context.wait_turn()
-        return context
-
-    async def _enter_operation(self) -> Optional[_TransactionContext]:
-        """``_enter_gate`` for a CRUD operation, cursor fetch or command: marks it in flight."""
-        context = await self._enter_gate()
-        self._core.enter_operation()
+        try:
+            options = begin(self._core)
+            if options is not None:
+                await self._start_in_pymongo(options)
+        except BaseException:
+            # Refused, or PyMongo refused the start: nothing ran, the next
+            # operation's turn comes.
+            if context is not None and context._waiting:
+                context.pass_turn()
+            raise
         return context
 
     def _leave_gate(self, context: Optional[_TransactionContext]) -> None:
@@ -396,9 +393,8 @@ class AgnosticClientSession(AsyncWithOnly):
         # with_transaction's commits come here too: through the gate, after
         # any operation called (not awaited) before the commit.
         await let_called_operations_start()
-        context = await self._enter_gate()
+        context = await self._enter_gate(SessionCore.begin_commit)
         try:
-            self._core.begin_commit()  # a pending start was applied at the gate
             await self._delegate.commit_transaction()
         finally:
             # PyMongo ends in COMMITTED/COMMITTED_EMPTY even on error.
@@ -413,11 +409,13 @@ class AgnosticClientSession(AsyncWithOnly):
         # force: with_transaction aborting its own transaction after the
         # callback failed, even if an operation of it is still in flight
         # (its transactions are never pending, so nothing is skipped).
-        if not force:
+        if force:
+            context = None
+            self._core.begin_abort(True)  # never a pending start (see above)
+        else:
             await let_called_operations_start()
-        context = None if force else await self._enter_gate()
+            context = await self._enter_gate(SessionCore.begin_abort)
         try:
-            self._core.begin_abort(force)
             await self._delegate.abort_transaction()
         finally:
             # PyMongo ends in ABORTED even when the abort command fails.
@@ -475,8 +473,7 @@ class AgnosticClientSession(AsyncWithOnly):
         # it.  A pending start never reached PyMongo, so PyMongo has nothing
         # to abort for it; PyMongo ends its session even if the abort fails.
         # Operations queued after it then find the session ended.
-        context = await self._wait_turn()
-        self._core.end()
+        context = await self._enter_gate(SessionCore.end)
         try:
             await self._delegate.end_session()
         finally:
@@ -707,7 +704,7 @@ async def run_with_session(
     session, args = split_session(args, kwargs)
     if session is None:
         return await method(*args, **kwargs)
-    context = await session._enter_operation()
+    context = await session._enter_gate()
     try:
         return await method(*args, **kwargs)
     except (asyncio.CancelledError, NetworkTimeout):
