@@ -152,7 +152,7 @@ def test_an_operation_awaited_at_once_builds_no_future(flavour: Flavour, monkeyp
     flavour.run(body)
 
 
-def _probe() -> Any:
+def _probe(*args: Any, **kwargs: Any) -> Any:
     """Records whether its caller awaits what it returns right away."""
     _probe.seen.append(motorx._futures.awaited_at_once(sys._getframe(1)))  # type: ignore[attr-defined]
     return asyncio.sleep(0)
@@ -162,6 +162,7 @@ def test_awaited_at_once_reads_the_instruction_after_the_call() -> None:
     async def body() -> list[bool]:
         _probe.seen = []  # type: ignore[attr-defined]
         await _probe()
+        await _probe(1, key=2)  # CALL_KW on 3.13
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         await _probe(*args, **kwargs)  # CALL_FUNCTION_EX: no inline caches after it
@@ -178,7 +179,7 @@ def test_awaited_at_once_reads_the_instruction_after_the_call() -> None:
         await functools.partial(_probe)()  # what the partial returns is awaited
         return _probe.seen  # type: ignore[attr-defined, no-any-return]
 
-    assert asyncio.run(body()) == [True, True, True, False, False, False, False, True]
+    assert asyncio.run(body()) == [True, True, True, True, False, False, False, False, True]
 
 
 def test_the_result_is_a_future(flavour: Flavour) -> None:

@@ -203,9 +203,37 @@ def spawn_background(
     return task
 
 
-# Opcodes of the instructions that follow a call: its inline caches (3.11+;
-# none before, hence -1), and the ``await`` that takes what the call returned.
-_CACHE = dis.opmap.get("CACHE", -1)
+async def _call_forms(f: Any, a: Any, k: Any) -> None:
+    """Every form of an awaited call, compiled to read their instructions off (never run)."""
+    await f()
+    await f(a)
+    await f(x=a)
+    await f(*a)
+    await f(*a, **k)
+    await a.m()
+    await a.m(x=a)
+
+
+def _call_lengths() -> bytes:
+    """Per opcode at a calling frame's ``f_lasti``, the bytes from there to the next instruction.
+
+    Read off this Python's own bytecode for ``_call_forms``: a call
+    instruction's length includes its inline caches (3.11+).  Python 3.11
+    and 3.12 report a calling frame's ``f_lasti`` at the call's last inline
+    cache entry instead, whose next instruction is 2 bytes on.  Opcodes not
+    seen map to 0, which makes :func:`awaited_at_once` answer False (a Future).
+    """
+    lengths = bytearray(256)
+    instructions = list(dis.get_instructions(_call_forms))
+    for call, after in zip(instructions, instructions[1:]):
+        if after.opname == "GET_AWAITABLE":
+            lengths[call.opcode] = after.offset - call.offset
+    if "CACHE" in dis.opmap and sys.version_info < (3, 13):
+        lengths[dis.opmap["CACHE"]] = 2
+    return bytes(lengths)
+
+
+_CALL_LENGTHS = _call_lengths()
 _GET_AWAITABLE = dis.opmap["GET_AWAITABLE"]
 
 
@@ -216,18 +244,16 @@ def awaited_at_once(caller: FrameType) -> bool:
     (past its inline caches) is the ``await``'s GET_AWAITABLE, which takes the
     call's result from the stack before any other code runs.  False for
     anything else (``f = coll.insert_one(doc)``, ``gather(coll.insert_one(doc))``,
-    a wrapper's ``return coll.insert_one(doc)``, tornado's ``yield``), and on a
-    Python whose bytecode reads otherwise: then the caller gets the Future.
-    Frames of compiled code (C, Cython, mypyc) are not seen: a compiled
-    function that calls a motorx method while Python code awaits it at once
-    gets the coroutine, which is right when it returns the call's result,
-    as ``functools.partial`` does, and not if it keeps it for itself.
+    a wrapper's ``return coll.insert_one(doc)``, tornado's ``yield``), and for
+    a call instruction not among ``_call_forms``: then the caller gets the
+    Future.  Frames of compiled code (C, Cython, mypyc) are not seen: a
+    compiled function that calls a motorx method while Python code awaits it
+    at once gets the coroutine, which is right when it returns the call's
+    result, as ``functools.partial`` does, and not if it keeps it for itself.
     """
     code = caller.f_code.co_code
-    i = caller.f_lasti + 2
-    while code[i] == _CACHE:
-        i += 2
-    return code[i] == _GET_AWAITABLE
+    i = caller.f_lasti
+    return code[i + _CALL_LENGTHS[code[i]]] == _GET_AWAITABLE
 
 
 def returns_future(
